@@ -1,0 +1,53 @@
+#include "data/Run.h"
+
+namespace ks::data {
+
+const char* memcpyKindName(uint8_t kind) {
+    switch (MemcpyKind(kind)) {
+    case MemcpyKind::HtoD: return "HtoD";
+    case MemcpyKind::DtoH: return "DtoH";
+    case MemcpyKind::DtoD: return "DtoD";
+    case MemcpyKind::HtoH: return "HtoH";
+    case MemcpyKind::PtoP: return "PtoP";
+    default: return "Unknown";
+    }
+}
+
+uint32_t Run::addDevice(std::string_view kind, std::string_view name) {
+    const auto id = uint32_t(devices.size());
+    devices.forEachColumn([](const char*, auto& column) { column.emplace_back(); });
+    devices.id.back() = id;
+    devices.kind.back() = strings.intern(kind);
+    devices.name.back() = strings.intern(name);
+    return id;
+}
+
+void Run::nameThread(uint32_t id, std::string_view name) {
+    for (size_t i = 0; i < threads.size(); ++i)
+        if (threads.id[i] == id) {
+            threads.name[i] = strings.intern(name);
+            return;
+        }
+    threads.id.push_back(id);
+    threads.name.push_back(strings.intern(name));
+}
+
+std::string_view Run::threadName(uint32_t id) const {
+    for (size_t i = 0; i < threads.size(); ++i)
+        if (threads.id[i] == id) return strings.get(threads.name[i]);
+    return {};
+}
+
+std::string_view Run::deviceName(uint32_t id) const {
+    for (size_t i = 0; i < devices.size(); ++i)
+        if (devices.id[i] == id) return strings.get(devices.name[i]);
+    return {};
+}
+
+bool Run::deviceIsCpu(uint32_t id) const {
+    for (size_t i = 0; i < devices.size(); ++i)
+        if (devices.id[i] == id) return strings.get(devices.kind[i]) == "cpu";
+    return false;
+}
+
+} // namespace ks::data

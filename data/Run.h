@@ -1,0 +1,206 @@
+#pragma once
+// The run model (DESIGN.md): metadata, devices, a string table and columnar tables.
+// Every table is a struct of equally long vectors; forEachColumn() names them the way the HDF5
+// run file does, so the writer, the reader and the validators share one description.
+#include "data/StringTable.h"
+#include "data/Tensor.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ks::data {
+
+constexpr int kFormatVersion = 1;
+constexpr const char* kFormatMagic = "kernscope-run";
+constexpr uint32_t kNoParent = 0xffffffffu; // /cpu/stacks parent of a root frame
+
+enum class MemcpyKind : uint8_t { Unknown = 0, HtoD = 1, DtoH = 2, DtoD = 3, HtoH = 4, PtoP = 5 };
+const char* memcpyKindName(uint8_t kind); // "HtoD", "DtoH", ... ("Unknown" otherwise)
+
+// Tables with start_ns/end_ns columns; names are string ids.
+struct KernelTable {
+    std::vector<int64_t> start_ns, end_ns;
+    std::vector<uint32_t> device, stream, correlation, name;
+    std::vector<uint32_t> grid_x, grid_y, grid_z, block_x, block_y, block_z;
+    std::vector<uint32_t> registers_per_thread, shared_static, shared_dynamic;
+    static constexpr const char* kPath = "/gpu/kernels";
+    static constexpr const char* kNameColumn = "name";
+
+    template <class F> void forEachColumn(F&& f) {
+        f("start_ns", start_ns); f("end_ns", end_ns); f("device", device); f("stream", stream);
+        f("correlation", correlation); f("name", name); f("grid_x", grid_x); f("grid_y", grid_y);
+        f("grid_z", grid_z); f("block_x", block_x); f("block_y", block_y); f("block_z", block_z);
+        f("registers_per_thread", registers_per_thread); f("shared_static", shared_static);
+        f("shared_dynamic", shared_dynamic);
+    }
+    size_t size() const { return start_ns.size(); }
+};
+
+struct MemcpyTable {
+    std::vector<int64_t> start_ns, end_ns;
+    std::vector<uint32_t> device, stream, correlation;
+    std::vector<uint8_t> kind; // MemcpyKind
+    std::vector<uint64_t> bytes;
+    static constexpr const char* kPath = "/gpu/memcpy";
+    static constexpr const char* kNameColumn = nullptr;
+
+    template <class F> void forEachColumn(F&& f) {
+        f("start_ns", start_ns); f("end_ns", end_ns); f("device", device); f("stream", stream);
+        f("correlation", correlation); f("kind", kind); f("bytes", bytes);
+    }
+    size_t size() const { return start_ns.size(); }
+};
+
+struct MemsetTable {
+    std::vector<int64_t> start_ns, end_ns;
+    std::vector<uint32_t> device, stream, correlation;
+    std::vector<uint64_t> bytes;
+    std::vector<uint32_t> value;
+    static constexpr const char* kPath = "/gpu/memset";
+    static constexpr const char* kNameColumn = nullptr;
+
+    template <class F> void forEachColumn(F&& f) {
+        f("start_ns", start_ns); f("end_ns", end_ns); f("device", device); f("stream", stream);
+        f("correlation", correlation); f("bytes", bytes); f("value", value);
+    }
+    size_t size() const { return start_ns.size(); }
+};
+
+// CUDA runtime/driver API calls on CPU threads.
+struct ApiTable {
+    std::vector<int64_t> start_ns, end_ns;
+    std::vector<uint32_t> thread, correlation, name;
+    std::vector<int32_t> return_value;
+    static constexpr const char* kPath = "/cpu/api";
+    static constexpr const char* kNameColumn = "name";
+
+    template <class F> void forEachColumn(F&& f) {
+        f("start_ns", start_ns); f("end_ns", end_ns); f("thread", thread);
+        f("correlation", correlation); f("name", name); f("return_value", return_value);
+    }
+    size_t size() const { return start_ns.size(); }
+};
+
+// NVTX-style push/pop ranges; depth 0 is outermost.
+struct RangeTable {
+    std::vector<int64_t> start_ns, end_ns;
+    std::vector<uint32_t> thread, depth, name, category;
+    static constexpr const char* kPath = "/cpu/ranges";
+    static constexpr const char* kNameColumn = "name";
+
+    template <class F> void forEachColumn(F&& f) {
+        f("start_ns", start_ns); f("end_ns", end_ns); f("thread", thread); f("depth", depth);
+        f("name", name); f("category", category);
+    }
+    size_t size() const { return start_ns.size(); }
+};
+
+// Sampled call stacks: each sample points at its leaf node in StackTable.
+struct SampleTable {
+    std::vector<int64_t> time_ns;
+    std::vector<uint32_t> thread, stack;
+    static constexpr const char* kPath = "/cpu/samples";
+
+    template <class F> void forEachColumn(F&& f) {
+        f("time_ns", time_ns); f("thread", thread); f("stack", stack);
+    }
+    size_t size() const { return time_ns.size(); }
+};
+
+// A prefix tree of frames: node i is frame[i] (string id) called from parent[i] (or kNoParent).
+struct StackTable {
+    std::vector<uint32_t> frame, parent;
+    static constexpr const char* kPath = "/cpu/stacks";
+
+    template <class F> void forEachColumn(F&& f) { f("frame", frame); f("parent", parent); }
+    size_t size() const { return frame.size(); }
+};
+
+struct CounterSeries {
+    std::vector<int64_t> time_ns;
+    std::vector<double> value;
+    template <class F> void forEachColumn(F&& f) { f("time_ns", time_ns); f("value", value); }
+    size_t size() const { return time_ns.size(); }
+};
+
+// /meta/devices. kind and name are string ids; kind is "gpu" or "cpu".
+struct DeviceTable {
+    std::vector<uint32_t> id, kind, name, sm_count, clock_khz;
+    std::vector<uint64_t> memory_bytes;
+    std::vector<double> memory_bandwidth_gbps;
+    std::vector<uint32_t> cc_major, cc_minor, max_threads_per_sm, registers_per_sm,
+        shared_memory_per_sm;
+    static constexpr const char* kPath = "/meta/devices";
+
+    template <class F> void forEachColumn(F&& f) {
+        f("id", id); f("kind", kind); f("name", name); f("sm_count", sm_count);
+        f("clock_khz", clock_khz); f("memory_bytes", memory_bytes);
+        f("memory_bandwidth_gbps", memory_bandwidth_gbps); f("cc_major", cc_major);
+        f("cc_minor", cc_minor); f("max_threads_per_sm", max_threads_per_sm);
+        f("registers_per_sm", registers_per_sm); f("shared_memory_per_sm", shared_memory_per_sm);
+    }
+    size_t size() const { return id.size(); }
+};
+
+// /meta/threads (an addition to DESIGN.md's schema): names for thread ids used in the tables.
+struct ThreadTable {
+    std::vector<uint32_t> id, name;
+    static constexpr const char* kPath = "/meta/threads";
+    template <class F> void forEachColumn(F&& f) { f("id", id); f("name", name); }
+    size_t size() const { return id.size(); }
+};
+
+// What the collector must report; never silent about lost data.
+struct CollectorInfo {
+    uint64_t dropped_records = 0;
+    uint64_t zero_timestamp_records = 0;
+    uint64_t unmatched_markers = 0;
+    uint64_t buffers = 0;
+    uint64_t overhead_ns = 0;
+    std::string status; // empty when collection worked, else "GPU activity unavailable: ..."
+};
+
+struct RunInfo {
+    std::string producer = "kernscope";
+    std::string created_utc;     // ISO 8601
+    int64_t origin_unix_ns = 0;  // time 0 of every *_ns column
+    std::string clock_domain = "realtime"; // realtime | monotonic | imported
+    std::string backend = "cpu";           // cpu | cuda | imported:<kind>
+    // /meta attributes
+    std::string command_line, hostname, model, notes;
+};
+
+// Read-only walk over a table's columns (the member forEachColumn hands out mutable vectors).
+template <class Table, class F> void forEachColumn(const Table& table, F&& f) {
+    const_cast<Table&>(table).forEachColumn(
+        [&](const char* name, auto& column) { f(name, std::as_const(column)); });
+}
+
+struct Run {
+    RunInfo info;
+    StringTable strings;
+    DeviceTable devices;
+    ThreadTable threads;
+    KernelTable kernels;
+    MemcpyTable memcpy;
+    MemsetTable memset;
+    ApiTable api;
+    RangeTable ranges;
+    SampleTable samples;
+    StackTable stacks;
+    std::map<std::string, CounterSeries> counters;
+    std::vector<Tensor> tensors; // in execution order after reading
+    CollectorInfo collector;
+
+    // Convenience for producers.
+    uint32_t addDevice(std::string_view kind, std::string_view name);
+    void nameThread(uint32_t id, std::string_view name);
+    std::string_view threadName(uint32_t id) const; // "" when unnamed
+    std::string_view deviceName(uint32_t id) const;
+    bool deviceIsCpu(uint32_t id) const;
+};
+
+} // namespace ks::data

@@ -1,0 +1,465 @@
+#include "data/RunFile.h"
+
+#include "data/Hdf5.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <unistd.h>
+
+namespace ks::data {
+namespace {
+
+using h5::Handle;
+constexpr hsize_t kChunkRows = 64 * 1024;
+
+std::string nowUtcIso() {
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// ---------------------------------------------------------------- writing
+
+class Writer {
+public:
+    explicit Writer(hid_t file) : m_file(file) {
+        m_lcpl = Handle(H5Pcreate(H5P_LINK_CREATE));
+        H5Pset_create_intermediate_group(m_lcpl, 1);
+        H5Pset_link_creation_order(m_lcpl, 0);
+    }
+
+    Handle group(const std::string& path) {
+        if (h5::exists(m_file, path)) return Handle(H5Gopen2(m_file, path.c_str(), H5P_DEFAULT));
+        return Handle(H5Gcreate2(m_file, path.c_str(), m_lcpl, H5P_DEFAULT, H5P_DEFAULT));
+    }
+
+    // One chunked, shuffled, deflated 1-D column.
+    template <class T> bool column(hid_t group, const char* name, const std::vector<T>& values) {
+        const hsize_t n = values.size();
+        const hsize_t maxDims = H5S_UNLIMITED;
+        Handle space(H5Screate_simple(1, &n, &maxDims));
+        Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+        const hsize_t chunk = std::clamp<hsize_t>(n, 1, kChunkRows);
+        H5Pset_chunk(dcpl, 1, &chunk);
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, 1);
+        Handle ds(H5Dcreate2(group, name, h5::fileType<T>(), space, H5P_DEFAULT, dcpl,
+                             H5P_DEFAULT));
+        if (!ds.valid()) return false;
+        return n == 0 || H5Dwrite(ds, h5::nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                  values.data()) >= 0;
+    }
+
+    template <class Table> bool table(const std::string& path, const Table& t) {
+        Handle g = group(path);
+        if (!g.valid()) return false;
+        bool ok = true;
+        forEachColumn(t, [&](const char* name, const auto& col) { ok = ok && column(g, name, col); });
+        return ok;
+    }
+
+    bool tensor(const Tensor& t) {
+        const std::string path = "/tensors/" + t.name;
+        std::vector<hsize_t> dims(t.shape.begin(), t.shape.end());
+        Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                                  : H5Screate_simple(int(dims.size()), dims.data(), nullptr));
+        Handle ftype = h5::fileTypeFor(t.dtype);
+        Handle mtype = h5::memTypeFor(t.dtype);
+        // Contiguous: tensors are read whole, and contiguous data can be memory-mapped.
+        Handle ds(H5Dcreate2(m_file, path.c_str(), ftype, space, m_lcpl, H5P_DEFAULT, H5P_DEFAULT));
+        if (!ds.valid()) return false;
+        if (t.numel() > 0 &&
+            H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) < 0)
+            return false;
+        return h5::writeStringAttr(ds, "dtype", std::string(dtypeName(t.dtype))) &&
+               h5::writeStringAttr(ds, "role", t.role) && h5::writeStringAttr(ds, "op", t.op) &&
+               h5::writeStringAttr(ds, "layer", t.layer) && h5::writeIntAttr(ds, "step", t.step) &&
+               h5::writeIntAttr(ds, "order", t.order);
+    }
+
+private:
+    hid_t m_file;
+    Handle m_lcpl;
+};
+
+Status writeAll(const Run& run, hid_t file, const std::string& path) {
+    Writer w(file);
+    auto fail = [&](const std::string& what) {
+        const std::string detail = h5::lastErrorMessage();
+        return Error{path + ": cannot write " + what + (detail.empty() ? "" : ": " + detail)};
+    };
+    Handle root(H5Gopen2(file, "/", H5P_DEFAULT));
+    const RunInfo& info = run.info;
+    bool ok = h5::writeStringAttr(root, "format", kFormatMagic) &&
+              h5::writeIntAttr(root, "format_version", kFormatVersion) &&
+              h5::writeStringAttr(root, "producer", info.producer) &&
+              h5::writeStringAttr(root, "created_utc",
+                                  info.created_utc.empty() ? nowUtcIso() : info.created_utc) &&
+              h5::writeIntAttr(root, "origin_unix_ns", info.origin_unix_ns) &&
+              h5::writeStringAttr(root, "clock_domain", info.clock_domain) &&
+              h5::writeStringAttr(root, "backend", info.backend);
+    if (!ok) return fail("root attributes");
+
+    Handle meta = w.group("/meta");
+    ok = meta.valid() && h5::writeStringAttr(meta, "command_line", info.command_line) &&
+         h5::writeStringAttr(meta, "hostname", info.hostname) &&
+         h5::writeStringAttr(meta, "model", info.model) &&
+         h5::writeStringAttr(meta, "notes", info.notes);
+    if (!ok) return fail("/meta");
+
+    Handle strings = w.group("/strings");
+    if (!strings.valid() || !w.column(strings, "data", run.strings.blob()) ||
+        !w.column(strings, "offsets", run.strings.offsets()))
+        return fail("/strings");
+
+    if (!w.table(DeviceTable::kPath, run.devices)) return fail(DeviceTable::kPath);
+    if (!w.table(ThreadTable::kPath, run.threads)) return fail(ThreadTable::kPath);
+    if (!w.table(KernelTable::kPath, run.kernels)) return fail(KernelTable::kPath);
+    if (!w.table(MemcpyTable::kPath, run.memcpy)) return fail(MemcpyTable::kPath);
+    if (!w.table(MemsetTable::kPath, run.memset)) return fail(MemsetTable::kPath);
+    if (!w.table(ApiTable::kPath, run.api)) return fail(ApiTable::kPath);
+    if (!w.table(RangeTable::kPath, run.ranges)) return fail(RangeTable::kPath);
+    if (!w.table(SampleTable::kPath, run.samples)) return fail(SampleTable::kPath);
+    if (!w.table(StackTable::kPath, run.stacks)) return fail(StackTable::kPath);
+    w.group("/counters");
+    for (const auto& [name, series] : run.counters) {
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+            return Error{path + ": counter name '" + name + "' is not a valid dataset name"};
+        if (!w.table("/counters/" + name, series)) return fail("/counters/" + name);
+    }
+    w.group("/tensors");
+    for (const Tensor& t : run.tensors) {
+        if (t.bytes.size() != t.byteSize())
+            return Error{path + ": tensor " + t.name + " holds " + std::to_string(t.bytes.size()) +
+                         " bytes but its shape needs " + std::to_string(t.byteSize())};
+        if (!w.tensor(t)) return fail("/tensors/" + t.name);
+    }
+    Handle collector = w.group("/collector");
+    const CollectorInfo& c = run.collector;
+    ok = collector.valid() && h5::writeIntAttr(collector, "dropped_records", int64_t(c.dropped_records)) &&
+         h5::writeIntAttr(collector, "zero_timestamp_records", int64_t(c.zero_timestamp_records)) &&
+         h5::writeIntAttr(collector, "unmatched_markers", int64_t(c.unmatched_markers)) &&
+         h5::writeIntAttr(collector, "buffers", int64_t(c.buffers)) &&
+         h5::writeIntAttr(collector, "overhead_ns", int64_t(c.overhead_ns)) &&
+         h5::writeStringAttr(collector, "status", c.status);
+    if (!ok) return fail("/collector");
+    return {};
+}
+
+// ---------------------------------------------------------------- reading
+
+class Reader {
+public:
+    Reader(hid_t file, std::string path) : m_file(file), m_path(std::move(path)) {}
+
+    Error error(const std::string& dataset, const std::string& problem) const {
+        return Error{m_path + ": " + dataset + ": " + problem};
+    }
+
+    template <class T>
+    Status column(const std::string& dataset, std::vector<T>& out) {
+        Handle ds(H5Dopen2(m_file, dataset.c_str(), H5P_DEFAULT));
+        if (!ds.valid()) return error(dataset, "missing column");
+        Handle space(H5Dget_space(ds));
+        if (H5Sget_simple_extent_ndims(space) != 1) return error(dataset, "column is not 1-D");
+        hsize_t n = 0;
+        H5Sget_simple_extent_dims(space, &n, nullptr);
+        Handle type(H5Dget_type(ds));
+        const H5T_class_t cls = H5Tget_class(type);
+        const bool wantFloat = std::is_floating_point_v<T>;
+        if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || (cls == H5T_FLOAT) != wantFloat)
+            return error(dataset, "column has the wrong element type");
+        out.resize(n);
+        if (n > 0 && H5Dread(ds, h5::nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                             out.data()) < 0)
+            return error(dataset, "cannot read: " + h5::lastErrorMessage());
+        return {};
+    }
+
+    // A table group may be absent (an empty table); when present every column must be there and
+    // all columns equally long.
+    template <class Table> Status table(const std::string& group, Table& t) {
+        if (!h5::exists(m_file, group)) return {};
+        Status status;
+        std::string firstName;
+        size_t firstSize = 0;
+        t.forEachColumn([&](const char* name, auto& col) {
+            if (!status) return;
+            status = column(group + "/" + name, col);
+            if (!status) return;
+            if (firstName.empty()) {
+                firstName = name;
+                firstSize = col.size();
+            } else if (col.size() != firstSize) {
+                status = error(group + "/" + name,
+                               "has " + std::to_string(col.size()) + " rows but " + firstName +
+                                   " has " + std::to_string(firstSize));
+            }
+        });
+        return status;
+    }
+
+    Status stringIds(const std::string& dataset, const std::vector<uint32_t>& ids, size_t count) {
+        for (size_t i = 0; i < ids.size(); ++i)
+            if (ids[i] >= count)
+                return error(dataset, "string id " + std::to_string(ids[i]) + " at row " +
+                                          std::to_string(i) + " out of range (" +
+                                          std::to_string(count) + " strings)");
+        return {};
+    }
+
+    template <class Table> Status durations(const std::string& group, const Table& t) {
+        for (size_t i = 0; i < t.size(); ++i)
+            if (t.end_ns[i] < t.start_ns[i])
+                return error(group, "negative duration at row " + std::to_string(i) + " (start " +
+                                        std::to_string(t.start_ns[i]) + " ns, end " +
+                                        std::to_string(t.end_ns[i]) + " ns)");
+        return {};
+    }
+
+    Status tensors(Run& run, bool withData);
+    Result<Tensor> tensor(const std::string& name, bool withData);
+
+private:
+    hid_t m_file;
+    std::string m_path;
+};
+
+Result<Tensor> Reader::tensor(const std::string& name, bool withData) {
+    const std::string dataset = "/tensors/" + name;
+    Handle ds(H5Dopen2(m_file, dataset.c_str(), H5P_DEFAULT));
+    if (!ds.valid()) return error(dataset, "no such tensor");
+    Tensor t;
+    t.name = name;
+    auto dtype = h5::datasetDType(ds);
+    if (!dtype) return error(dataset, "unsupported element type");
+    t.dtype = *dtype;
+    Handle space(H5Dget_space(ds));
+    const int rank = H5Sget_simple_extent_ndims(space);
+    if (rank < 0) return error(dataset, "unreadable shape");
+    std::vector<hsize_t> dims(static_cast<size_t>(rank));
+    if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    t.shape.assign(dims.begin(), dims.end());
+    t.role = h5::readStringAttr(ds, "role").value_or("");
+    t.op = h5::readStringAttr(ds, "op").value_or("");
+    t.layer = h5::readStringAttr(ds, "layer").value_or("");
+    t.step = h5::readIntAttr(ds, "step").value_or(0);
+    t.order = h5::readIntAttr(ds, "order").value_or(0);
+    if (withData) {
+        t.bytes.resize(t.byteSize());
+        Handle mtype = h5::memTypeFor(t.dtype);
+        if (t.numel() > 0 &&
+            H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) < 0)
+            return error(dataset, "cannot read: " + h5::lastErrorMessage());
+    }
+    return t;
+}
+
+Status Reader::tensors(Run& run, bool withData) {
+    if (!h5::exists(m_file, "/tensors")) return {};
+    std::vector<std::string> names;
+    auto visit = [](hid_t, const char* name, const H5O_info_t* info, void* out) -> herr_t {
+        if (info->type == H5O_TYPE_DATASET)
+            static_cast<std::vector<std::string>*>(out)->push_back(name);
+        return 0;
+    };
+    Handle g(H5Gopen2(m_file, "/tensors", H5P_DEFAULT));
+    if (H5Ovisit2(g, H5_INDEX_NAME, H5_ITER_INC, visit, &names, H5O_INFO_BASIC) < 0)
+        return error("/tensors", "cannot list tensors");
+    for (const auto& name : names) {
+        auto t = tensor(name, withData);
+        if (!t) return t.error();
+        run.tensors.push_back(std::move(t).value());
+    }
+    std::stable_sort(run.tensors.begin(), run.tensors.end(),
+                     [](const Tensor& a, const Tensor& b) { return a.order < b.order; });
+    return {};
+}
+
+Result<hid_t> openFile(const std::string& path) {
+    h5::silenceErrors();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return Error{path + ": no such file"};
+    if (H5Fis_hdf5(path.c_str()) <= 0) return Error{path + ": not an HDF5 file"};
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
+    if (file < 0) return Error{path + ": cannot open: " + h5::lastErrorMessage()};
+    return file;
+}
+
+Status checkHeader(hid_t file, const std::string& path) {
+    Handle root(H5Gopen2(file, "/", H5P_DEFAULT));
+    const auto magic = h5::readStringAttr(root, "format");
+    if (!magic || *magic != kFormatMagic)
+        return Error{path + ": /: not a Kernscope run file (attribute 'format' is " +
+                     (magic ? "'" + *magic + "'" : std::string("missing")) + ")"};
+    const auto version = h5::readIntAttr(root, "format_version");
+    if (!version) return Error{path + ": /: attribute 'format_version' is missing"};
+    if (*version > kFormatVersion || *version < 1)
+        return Error{path + ": /: format version " + std::to_string(*version) +
+                     " is not one this Kernscope reads (it reads version " +
+                     std::to_string(kFormatVersion) + "); update Kernscope"};
+    return {};
+}
+
+} // namespace
+
+Status writeRun(const Run& run, const std::string& path) {
+    h5::silenceErrors();
+    namespace fs = std::filesystem;
+    const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+    Status status;
+    {
+        Handle fapl = h5::fileAccessV110();
+        Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl));
+        if (!file.valid()) {
+            return Error{path + ": cannot create " + tmp + ": " + h5::lastErrorMessage()};
+        }
+        status = writeAll(run, file, path);
+        if (status && H5Fflush(file, H5F_SCOPE_GLOBAL) < 0)
+            status = Error{path + ": cannot flush: " + h5::lastErrorMessage()};
+    }
+    std::error_code ec;
+    if (status) {
+        fs::rename(tmp, path, ec);
+        if (ec) status = Error{path + ": cannot rename " + tmp + " into place: " + ec.message()};
+    }
+    if (!status) fs::remove(tmp, ec);
+    return status;
+}
+
+Result<Run> readRun(const std::string& path, const ReadOptions& options) {
+    auto opened = openFile(path);
+    if (!opened) return opened.error();
+    Handle file(opened.value());
+    if (auto s = checkHeader(file, path); !s) return s.error();
+
+    Run run;
+    Reader r(file, path);
+    Handle root(H5Gopen2(file, "/", H5P_DEFAULT));
+    RunInfo& info = run.info;
+    info.producer = h5::readStringAttr(root, "producer").value_or("");
+    info.created_utc = h5::readStringAttr(root, "created_utc").value_or("");
+    info.origin_unix_ns = h5::readIntAttr(root, "origin_unix_ns").value_or(0);
+    info.clock_domain = h5::readStringAttr(root, "clock_domain").value_or("");
+    info.backend = h5::readStringAttr(root, "backend").value_or("");
+    if (h5::exists(file, "/meta")) {
+        Handle meta(H5Gopen2(file, "/meta", H5P_DEFAULT));
+        info.command_line = h5::readStringAttr(meta, "command_line").value_or("");
+        info.hostname = h5::readStringAttr(meta, "hostname").value_or("");
+        info.model = h5::readStringAttr(meta, "model").value_or("");
+        info.notes = h5::readStringAttr(meta, "notes").value_or("");
+    }
+
+    // Strings: validated before any id is checked against them.
+    std::vector<char> blob;
+    std::vector<uint64_t> offsets;
+    if (!h5::exists(file, "/strings")) return r.error("/strings", "missing group");
+    if (auto s = r.column("/strings/data", blob); !s) return s.error();
+    if (auto s = r.column("/strings/offsets", offsets); !s) return s.error();
+    if (offsets.empty() || offsets.front() != 0)
+        return r.error("/strings/offsets", "must start with 0");
+    for (size_t i = 1; i < offsets.size(); ++i)
+        if (offsets[i] < offsets[i - 1])
+            return r.error("/strings/offsets", "decreases at index " + std::to_string(i));
+    if (offsets.back() != blob.size())
+        return r.error("/strings/offsets", "last offset " + std::to_string(offsets.back()) +
+                                               " does not match /strings/data length " +
+                                               std::to_string(blob.size()));
+    run.strings.assign(std::move(blob), std::move(offsets));
+    const size_t nStrings = run.strings.size();
+
+    Status s;
+    auto check = [&](Status next) {
+        if (s) s = std::move(next);
+        return bool(s);
+    };
+    check(r.table(DeviceTable::kPath, run.devices)) &&
+        check(r.stringIds("/meta/devices/kind", run.devices.kind, nStrings)) &&
+        check(r.stringIds("/meta/devices/name", run.devices.name, nStrings)) &&
+        check(r.table(ThreadTable::kPath, run.threads)) &&
+        check(r.stringIds("/meta/threads/name", run.threads.name, nStrings)) &&
+        check(r.table(KernelTable::kPath, run.kernels)) &&
+        check(r.stringIds("/gpu/kernels/name", run.kernels.name, nStrings)) &&
+        check(r.durations(KernelTable::kPath, run.kernels)) &&
+        check(r.table(MemcpyTable::kPath, run.memcpy)) &&
+        check(r.durations(MemcpyTable::kPath, run.memcpy)) &&
+        check(r.table(MemsetTable::kPath, run.memset)) &&
+        check(r.durations(MemsetTable::kPath, run.memset)) &&
+        check(r.table(ApiTable::kPath, run.api)) &&
+        check(r.stringIds("/cpu/api/name", run.api.name, nStrings)) &&
+        check(r.durations(ApiTable::kPath, run.api)) &&
+        check(r.table(RangeTable::kPath, run.ranges)) &&
+        check(r.stringIds("/cpu/ranges/name", run.ranges.name, nStrings)) &&
+        check(r.stringIds("/cpu/ranges/category", run.ranges.category, nStrings)) &&
+        check(r.durations(RangeTable::kPath, run.ranges));
+    if (!s) return s.error();
+
+    if (options.samples) {
+        if (!check(r.table(StackTable::kPath, run.stacks)) ||
+            !check(r.stringIds("/cpu/stacks/frame", run.stacks.frame, nStrings)) ||
+            !check(r.table(SampleTable::kPath, run.samples)))
+            return s.error();
+        for (size_t i = 0; i < run.stacks.size(); ++i)
+            if (run.stacks.parent[i] != kNoParent && run.stacks.parent[i] >= run.stacks.size())
+                return r.error("/cpu/stacks/parent",
+                               "node " + std::to_string(run.stacks.parent[i]) + " at row " +
+                                   std::to_string(i) + " out of range");
+        for (size_t i = 0; i < run.samples.size(); ++i)
+            if (run.samples.stack[i] >= run.stacks.size() && run.samples.stack[i] != kNoParent)
+                return r.error("/cpu/samples/stack",
+                               "node " + std::to_string(run.samples.stack[i]) + " at row " +
+                                   std::to_string(i) + " out of range");
+    }
+
+    if (h5::exists(file, "/counters")) {
+        std::vector<std::string> names;
+        Handle g(H5Gopen2(file, "/counters", H5P_DEFAULT));
+        H5Literate(
+            g, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+            [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+                static_cast<std::vector<std::string>*>(out)->push_back(name);
+                return 0;
+            },
+            &names);
+        for (const auto& name : names)
+            if (!check(r.table("/counters/" + name, run.counters[name]))) return s.error();
+    }
+
+    if (!check(r.tensors(run, options.tensorData))) return s.error();
+
+    if (h5::exists(file, "/collector")) {
+        Handle g(H5Gopen2(file, "/collector", H5P_DEFAULT));
+        CollectorInfo& c = run.collector;
+        c.dropped_records = uint64_t(h5::readIntAttr(g, "dropped_records").value_or(0));
+        c.zero_timestamp_records = uint64_t(h5::readIntAttr(g, "zero_timestamp_records").value_or(0));
+        c.unmatched_markers = uint64_t(h5::readIntAttr(g, "unmatched_markers").value_or(0));
+        c.buffers = uint64_t(h5::readIntAttr(g, "buffers").value_or(0));
+        c.overhead_ns = uint64_t(h5::readIntAttr(g, "overhead_ns").value_or(0));
+        c.status = h5::readStringAttr(g, "status").value_or("");
+    }
+    return run;
+}
+
+Result<Tensor> readRunTensor(const std::string& path, const std::string& tensorName) {
+    auto opened = openFile(path);
+    if (!opened) return opened.error();
+    Handle file(opened.value());
+    if (auto s = checkHeader(file, path); !s) return s.error();
+    return Reader(file, path).tensor(tensorName, true);
+}
+
+bool looksLikeRunFile(const std::string& path) {
+    auto opened = openFile(path);
+    if (!opened) return false;
+    Handle file(opened.value());
+    return bool(checkHeader(file, path));
+}
+
+} // namespace ks::data

@@ -1,0 +1,17 @@
+#pragma once
+// kernscope-cli subcommands: one file each (cmd_<name>.cpp). Each gets the arguments after its
+// name and returns the process exit code (0 ok, 1 mismatch for compare, 2 error or bad usage).
+#include <string>
+#include <vector>
+
+namespace ks::cli {
+
+using Args = std::vector<std::string>;
+
+int cmdStats(const Args& args);
+int cmdExport(const Args& args);
+int cmdRecord(const Args& args);
+int cmdCompare(const Args& args);
+int cmdImport(const Args& args);
+
+} // namespace ks::cli

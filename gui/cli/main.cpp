@@ -1,0 +1,51 @@
+// kernscope-cli: Kernscope without a window, for scripts and CI.
+#include "Commands.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+namespace {
+
+struct Command {
+    const char* name;
+    int (*run)(const ks::cli::Args&);
+    const char* summary;
+};
+
+constexpr Command kCommands[] = {
+    {"record", ks::cli::cmdRecord, "run a model in the embedded engine and record a run file"},
+    {"stats", ks::cli::cmdStats, "print kernel, memory, API and range summaries of a run"},
+    {"compare", ks::cli::cmdCompare, "compare a run's tensors with reference tensors"},
+    {"export", ks::cli::cmdExport, "export a run as Chrome trace JSON or CSV tables"},
+    {"import", ks::cli::cmdImport, "convert another tool's trace into a run file"},
+};
+
+void printUsage(std::FILE* out) {
+    std::fprintf(out, "usage: kernscope-cli <command> [options]\n\ncommands:\n");
+    for (const auto& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
+    std::fprintf(out, "\n'kernscope-cli <command> --help' describes one command.\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        printUsage(stderr);
+        return 2;
+    }
+    const std::string_view name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        printUsage(stdout);
+        return 0;
+    }
+    if (name == "--version") {
+        std::printf("kernscope-cli 0.1.0\n");
+        return 0;
+    }
+    for (const auto& c : kCommands)
+        if (name == c.name) return c.run(ks::cli::Args(argv + 2, argv + argc));
+    std::fprintf(stderr, "kernscope-cli: unknown command '%s'\n", argv[1]);
+    printUsage(stderr);
+    return 2;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Kernscope's one-command set-up.
+#   packaging/dev.sh run    install what is missing, build (Release), record a run with the
+#                           embedded engine and open it in the window (or print its statistics)
+#   packaging/dev.sh test   install what is missing, build, run the whole test suite (CTest)
+#   packaging/dev.sh build  install what is missing and build
+#   packaging/dev.sh bench  build and run the benchmarks (prints figures and ratios)
+#   packaging/dev.sh deps   only install the Debian packages
+# Environment: BUILD_DIR (default build), KS_JOBS (default: number of cores).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+JOBS="${KS_JOBS:-$(nproc)}"
+
+# Debian bookworm packages (see README "Dependencies").
+PACKAGES=(
+    cmake ninja-build g++ pkg-config
+    qt6-base-dev qt6-svg-dev libqt6svg6 libgl-dev
+    libqcustomplot-dev libqcustomplot2.1-qt6
+    libhdf5-dev zlib1g-dev libzip-dev nlohmann-json3-dev libsqlite3-dev
+    libopenblas-dev catch2
+    python3 python3-numpy python3-h5py python3-pandas python3-torch
+    xvfb xauth imagemagick
+)
+
+log() { printf 'dev.sh: %s\n' "$*" >&2; }
+
+install_deps() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${#missing[@]} Debian packages: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+    install_deps
+    if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+        log "configuring $BUILD_DIR (Release)"
+        cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    fi
+    log "building with $JOBS jobs"
+    cmake --build "$BUILD_DIR" -j "$JOBS"
+}
+
+run_main_job() {
+    build
+    local cli="$BUILD_DIR/gui/kernscope-cli" app="$BUILD_DIR/gui/kernscope"
+    local run_file="$ROOT/out/mlp.ksr.h5"
+    mkdir -p "$ROOT/out"
+    log "recording an MLP training run with the embedded engine (--backend auto)"
+    "$cli" record --model mlp --backend auto --steps 200 --optimizer sgd -o "$run_file"
+    "$cli" stats "$run_file" --report all
+    if [ -x "$app" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+        log "opening $run_file in the window"
+        exec "$app" "$run_file"
+    fi
+    log "no display: open the run later with  $app $run_file"
+}
+
+run_tests() {
+    build
+    log "running the test suite"
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
+}
+
+run_bench() {
+    build
+    "$ROOT/tests/bench/run_all.sh" "$BUILD_DIR"
+}
+
+case "${1:-}" in
+run) run_main_job ;;
+test) run_tests ;;
+build) build ;;
+bench) run_bench ;;
+deps) install_deps ;;
+*)
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
