@@ -1,0 +1,119 @@
+// The CPU backend: OpenBLAS for matrix products, the loops of CpuOps.h for the rest.
+#include "Backend.h"
+#include "CpuOps.h"
+#include "SystemInfo.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <thread>
+
+namespace ks::engine {
+namespace {
+
+class CpuBackend final : public Backend {
+public:
+    explicit CpuBackend(int threads) {
+        // OpenBLAS: one thread per core (the benchmark compares with PyTorch at the same count).
+        openblas_set_num_threads(threads > 0 ? threads : int(std::thread::hardware_concurrency()));
+        m_device = cpuModelName();
+    }
+    std::string name() const override { return "cpu"; }
+    std::string deviceName() const override { return m_device; }
+
+    void* allocate(size_t bytes) override {
+        // 64-byte alignment for vector loads; never zero-sized.
+        void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+        if (!p) m_lastError = "cpu: out of memory allocating " + std::to_string(bytes) + " bytes";
+        return p;
+    }
+    void release(void* buffer) override { std::free(buffer); }
+    Status upload(void* dst, const void* src, size_t bytes) override {
+        std::memcpy(dst, src, bytes);
+        return {};
+    }
+    Status download(void* dst, const void* src, size_t bytes) override {
+        std::memcpy(dst, src, bytes);
+        return {};
+    }
+    Status fill(float* dst, float value, size_t n) override {
+        std::fill(dst, dst + n, value);
+        return {};
+    }
+    Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a,
+                int lda, const float* b, int ldb, float beta, float* c, int ldc) override {
+        cpu::gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return {};
+    }
+    Status addBias(float* y, const float* bias, int rows, int cols) override {
+        cpu::addBias(y, bias, rows, cols);
+        return {};
+    }
+    Status sumRows(const float* dy, float* db, int rows, int cols) override {
+        cpu::sumRows(dy, db, rows, cols);
+        return {};
+    }
+    Status reluForward(const float* x, float* y, size_t n) override {
+        cpu::reluForward(x, y, n);
+        return {};
+    }
+    Status reluBackward(const float* y, const float* dy, float* dx, size_t n) override {
+        cpu::reluBackward(y, dy, dx, n);
+        return {};
+    }
+    Status softmaxCrossEntropy(const float* logits, const int32_t* labels, int rows, int cols,
+                               float* probs, float* lossOut, float* correctOut) override {
+        int correct = 0;
+        const double loss = cpu::softmaxCrossEntropy(logits, labels, rows, cols, probs, &correct);
+        if (lossOut) *lossOut = float(loss);
+        if (correctOut) *correctOut = float(correct);
+        return {};
+    }
+    Status softmaxCrossEntropyBackward(const float* probs, const int32_t* labels, int rows,
+                                       int cols, float* dlogits) override {
+        cpu::softmaxCrossEntropyBackward(probs, labels, rows, cols, dlogits);
+        return {};
+    }
+    Status mseForward(const float* pred, const float* target, size_t n, float* lossOut) override {
+        *lossOut = float(cpu::mseForward(pred, target, n));
+        return {};
+    }
+    Status mseBackward(const float* pred, const float* target, size_t n, float* dpred) override {
+        cpu::mseBackward(pred, target, n, dpred);
+        return {};
+    }
+    Status sgdUpdate(float* w, const float* g, float* velocity, size_t n, float lr,
+                     float momentum) override {
+        cpu::sgdUpdate(w, g, velocity, n, lr, momentum);
+        return {};
+    }
+    Status adamUpdate(float* w, const float* g, float* m, float* v, size_t n, float lr,
+                      float beta1, float beta2, float eps, int step) override {
+        cpu::adamUpdate(w, g, m, v, n, lr, beta1, beta2, eps, step);
+        return {};
+    }
+
+private:
+    std::string m_device;
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createCpuBackend(int threads) {
+    return std::make_unique<CpuBackend>(threads);
+}
+
+Result<std::unique_ptr<Backend>> createBackend(BackendKind kind, std::string* note) {
+    if (kind == BackendKind::Cpu) return createCpuBackend();
+    std::string why, detail;
+    if (auto cuda = createCudaBackend(&why, &detail)) {
+        if (note) *note = "using CUDA backend on " + cuda->deviceName();
+        return cuda;
+    }
+    const std::string tail = detail.empty() ? "" : " (" + detail + ")";
+    if (kind == BackendKind::Cuda) return Error{"CUDA backend unavailable: " + why + tail};
+    if (note) *note = why + ": using CPU backend" + tail;
+    return createCpuBackend();
+}
+
+} // namespace ks::engine

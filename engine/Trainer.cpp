@@ -1,0 +1,528 @@
+#include "Trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace ks::engine {
+
+using data::Result;
+using data::Status;
+using data::Tensor;
+
+#define KS_TRY(expr)                                                                               \
+    do {                                                                                           \
+        Status ks_status_ = (expr);                                                                \
+        if (!ks_status_) return ks_status_.error();                                                \
+    } while (0)
+
+const char* modelName(ModelKind kind) { return kind == ModelKind::Mlp ? "mlp" : "linear-relu"; }
+const char* optimizerName(OptimizerKind kind) {
+    return kind == OptimizerKind::Sgd ? "sgd" : "adam";
+}
+float defaultLearningRate(OptimizerKind kind) {
+    return kind == OptimizerKind::Sgd ? 0.01f : 0.001f;
+}
+
+namespace {
+
+// A backend buffer that frees itself.
+class Buffer {
+public:
+    Buffer() = default;
+    Buffer(Backend* backend, size_t bytes) : m_backend(backend), m_bytes(bytes) {
+        m_ptr = backend->allocate(bytes);
+    }
+    Buffer(Buffer&& o) noexcept { *this = std::move(o); }
+    Buffer& operator=(Buffer&& o) noexcept {
+        std::swap(m_backend, o.m_backend);
+        std::swap(m_ptr, o.m_ptr);
+        std::swap(m_bytes, o.m_bytes);
+        return *this;
+    }
+    ~Buffer() {
+        if (m_ptr) m_backend->release(m_ptr);
+    }
+    float* f() const { return static_cast<float*>(m_ptr); }
+    int32_t* i() const { return static_cast<int32_t*>(m_ptr); }
+    bool ok() const { return m_ptr != nullptr; }
+
+private:
+    Backend* m_backend = nullptr;
+    void* m_ptr = nullptr;
+    size_t m_bytes = 0;
+};
+
+std::string shapeText(std::initializer_list<int64_t> dims) {
+    std::string s;
+    for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
+    return s;
+}
+
+} // namespace
+
+struct Trainer::Impl {
+    struct Linear {
+        std::string name, reluName; // "fc1", "relu1" (reluName empty: no ReLU after it)
+        int in = 0, out = 0;
+        Buffer w, b, dw, db, wState1, wState2, bState1, bState2;
+        Buffer z, a, dz, dh; // output, ReLU output, grad wrt z, grad wrt this block's output
+        uint32_t rangeName = 0, reluRange = 0;
+        uint32_t kFwd = 0, kBias = 0, kRelu = 0, kReluBwd = 0, kGradW = 0, kGradB = 0,
+                 kGradX = 0, kUpdW = 0, kUpdB = 0;
+        float* output() const { return reluName.empty() ? z.f() : a.f(); }
+        float* gradZ() const { return reluName.empty() ? dh.f() : dz.f(); }
+    };
+
+    Backend& backend;
+    Tracer& tracer;
+    TrainConfig cfg;
+    Dataset data;
+    std::vector<Linear> layers;
+    Buffer x, labels, target, probs;
+    std::vector<float> stage;      // host staging for a batch that wraps around the data set
+    std::vector<int32_t> stageLabels;
+    uint32_t cpuDevice = 0;
+    bool recordKernels = false;
+    int64_t order = 0;
+    int lastStep = 0;
+    uint32_t nTrain = 0, nForward = 0, nLoss = 0, nBackward = 0, nOptimizer = 0, nLoad = 0;
+    uint32_t kLossFwd = 0, kLossBwd = 0;
+
+    Impl(Backend& b, Tracer& t, const TrainConfig& c) : backend(b), tracer(t), cfg(c) {}
+
+    template <class F> Status op(uint32_t kernelName, F&& f) {
+        if (!recordKernels) return f();
+        const int64_t t0 = tracer.now();
+        Status s = f();
+        tracer.kernel(cpuDevice, 0, kernelName, t0, tracer.now());
+        return s;
+    }
+
+    bool dumping(int step) const {
+        return std::any_of(cfg.dumpSteps.begin(), cfg.dumpSteps.end(),
+                           [&](int s) { return s == step || (s < 0 && step == lastStep); });
+    }
+
+    Status dump(int step, const std::string& layer, const std::string& what, const char* role,
+                const char* opName, const void* src, data::DType dtype,
+                std::vector<int64_t> shape) {
+        Tensor t;
+        t.name = "step" + std::to_string(step) + "/" + layer + "/" + what;
+        t.dtype = dtype;
+        t.shape = std::move(shape);
+        t.role = role;
+        t.op = opName;
+        t.layer = layer;
+        t.step = step;
+        t.order = order++;
+        t.bytes.resize(t.byteSize());
+        KS_TRY(backend.download(t.bytes.data(), src, t.bytes.size()));
+        tracer.run().tensors.push_back(std::move(t));
+        return {};
+    }
+    Status dumpHost(int step, const std::string& layer, const std::string& what, const char* role,
+                    const char* opName, const void* src, data::DType dtype,
+                    std::vector<int64_t> shape) {
+        Tensor t;
+        t.name = "step" + std::to_string(step) + "/" + layer + "/" + what;
+        t.dtype = dtype;
+        t.shape = std::move(shape);
+        t.role = role;
+        t.op = opName;
+        t.layer = layer;
+        t.step = step;
+        t.order = order++;
+        t.bytes.resize(t.byteSize());
+        std::memcpy(t.bytes.data(), src, t.bytes.size());
+        tracer.run().tensors.push_back(std::move(t));
+        return {};
+    }
+};
+
+Trainer::Trainer(std::unique_ptr<Impl> impl, const TrainConfig& config)
+    : m_impl(std::move(impl)), m_config(config) {}
+Trainer::~Trainer() = default;
+
+Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Backend& backend,
+                                                 Tracer& tracer) {
+    TrainConfig cfg = config;
+    if (cfg.lr <= 0) cfg.lr = defaultLearningRate(cfg.optimizer);
+    const bool mlp = cfg.model == ModelKind::Mlp;
+    if (cfg.layers.size() < 2) return data::Error{"--layers needs at least two sizes"};
+    if (!mlp && cfg.layers.size() != 2)
+        return data::Error{"linear-relu takes exactly two sizes (in,out), e.g. 784,256"};
+    for (int n : cfg.layers)
+        if (n < 1 || n > (1 << 20)) return data::Error{"layer size " + std::to_string(n) +
+                                                        " is out of range (1..1048576)"};
+    if (cfg.batch < 1 || cfg.batch > (1 << 20)) return data::Error{"--batch must be >= 1"};
+    if (cfg.steps < 1) return data::Error{"--steps must be >= 1"};
+
+    auto impl = std::make_unique<Impl>(backend, tracer, cfg);
+    Impl& m = *impl;
+    const int in = cfg.layers.front(), out = cfg.layers.back();
+    if (!cfg.inputs.empty()) {
+        auto d = datasetFromTensors(cfg.inputs, mlp, in, out);
+        if (!d) return d.error();
+        m.data = std::move(d.value());
+    } else {
+        // Enough distinct batches that a few hundred steps don't just memorise one.
+        const int samples = cfg.batch * std::min(cfg.steps, 16);
+        m.data = mlp ? makeClassificationData(samples, in, out, cfg.seed)
+                     : makeRegressionData(samples, in, out, cfg.seed);
+    }
+
+    // Layers, initialised like torch.nn.Linear: weight and bias U(-1/sqrt(in), 1/sqrt(in)), from
+    // a generator seeded with seed + 1000003, fc1.weight, fc1.bias, fc2.weight, ... in order.
+    Rng rng(cfg.seed + 1000003);
+    const size_t nLayers = cfg.layers.size() - 1;
+    m.layers.resize(nLayers);
+    const int B = cfg.batch;
+    const bool adam = cfg.optimizer == OptimizerKind::Adam;
+    for (size_t i = 0; i < nLayers; ++i) {
+        auto& L = m.layers[i];
+        L.name = "fc" + std::to_string(i + 1);
+        L.in = cfg.layers[i];
+        L.out = cfg.layers[i + 1];
+        if (!mlp || i + 1 < nLayers) L.reluName = "relu" + std::to_string(i + 1);
+        const size_t nw = size_t(L.in) * L.out, nb = size_t(L.out), act = size_t(B) * L.out;
+        L.w = Buffer(&backend, nw * 4);
+        L.b = Buffer(&backend, nb * 4);
+        L.dw = Buffer(&backend, nw * 4);
+        L.db = Buffer(&backend, nb * 4);
+        L.wState1 = Buffer(&backend, nw * 4);
+        L.bState1 = Buffer(&backend, nb * 4);
+        if (adam) {
+            L.wState2 = Buffer(&backend, nw * 4);
+            L.bState2 = Buffer(&backend, nb * 4);
+        }
+        L.z = Buffer(&backend, act * 4);
+        L.dh = Buffer(&backend, act * 4);
+        if (!L.reluName.empty()) {
+            L.a = Buffer(&backend, act * 4);
+            L.dz = Buffer(&backend, act * 4);
+        }
+        for (Buffer* b : {&L.w, &L.b, &L.dw, &L.db, &L.wState1, &L.bState1, &L.z, &L.dh})
+            if (!b->ok()) return data::Error{"allocating " + L.name + ": " + backend.lastError()};
+        if (adam && (!L.wState2.ok() || !L.bState2.ok()))
+            return data::Error{"allocating " + L.name + ": " + backend.lastError()};
+        if (!L.reluName.empty() && (!L.a.ok() || !L.dz.ok()))
+            return data::Error{"allocating " + L.name + ": " + backend.lastError()};
+
+        std::vector<float> w(nw), b(nb);
+        const double bound = 1.0 / std::sqrt(double(L.in));
+        for (auto& v : w) v = float(rng.uniform(-bound, bound));
+        for (auto& v : b) v = float(rng.uniform(-bound, bound));
+        // Parameters given in the inputs file replace the initialisation (PyTorch names).
+        for (const auto& t : cfg.inputs) {
+            const bool isW = t.name == L.name + ".weight", isB = t.name == L.name + ".bias";
+            if (!isW && !isB) continue;
+            const std::vector<int64_t> want =
+                isW ? std::vector<int64_t>{L.out, L.in} : std::vector<int64_t>{L.out};
+            if (t.shape != want || !data::isFloat(t.dtype))
+                return data::Error{"inputs: '" + t.name + "' must be a float tensor of shape [" +
+                                   (isW ? shapeText({L.out, L.in}) : shapeText({L.out})) + "]"};
+            auto& dst = isW ? w : b;
+            for (size_t k = 0; k < dst.size(); ++k) dst[k] = float(t.valueAt(int64_t(k)));
+        }
+        KS_TRY(backend.upload(L.w.f(), w.data(), nw * 4));
+        KS_TRY(backend.upload(L.b.f(), b.data(), nb * 4));
+        for (Buffer* s : {&L.wState1, &L.wState2})
+            if (s->ok()) KS_TRY(backend.fill(s->f(), 0, nw));
+        for (Buffer* s : {&L.bState1, &L.bState2})
+            if (s->ok()) KS_TRY(backend.fill(s->f(), 0, nb));
+    }
+    m.x = Buffer(&backend, size_t(B) * in * 4);
+    if (mlp) {
+        m.labels = Buffer(&backend, size_t(B) * 4);
+        m.probs = Buffer(&backend, size_t(B) * out * 4);
+    } else {
+        m.target = Buffer(&backend, size_t(B) * out * 4);
+    }
+    if (!m.x.ok() || (mlp && (!m.labels.ok() || !m.probs.ok())) || (!mlp && !m.target.ok()))
+        return data::Error{"allocating batch buffers: " + backend.lastError()};
+
+    // Names interned once so a traced step does no string work beyond "step N".
+    m.lastStep = cfg.steps - 1;
+    m.recordKernels = cfg.recordKernels && !backend.asynchronous() && tracer.enabled();
+    auto& run = tracer.run();
+    if (m.recordKernels) m.cpuDevice = run.addDevice("cpu", backend.deviceName());
+    m.nTrain = tracer.intern("train");
+    m.nForward = tracer.intern("forward");
+    m.nLoss = tracer.intern("loss");
+    m.nBackward = tracer.intern("backward");
+    m.nOptimizer = tracer.intern("optimizer_step");
+    m.nLoad = tracer.intern("load_batch");
+    const std::string upd = std::string(optimizerName(cfg.optimizer)) + "_update ";
+    for (auto& L : m.layers) {
+        L.rangeName = tracer.intern(L.name);
+        if (!L.reluName.empty()) L.reluRange = tracer.intern(L.reluName);
+        const std::string act = shapeText({B, L.out});
+        L.kFwd = tracer.intern("sgemm " + shapeText({B, L.in, L.out}));
+        L.kBias = tracer.intern("bias_add " + act);
+        L.kRelu = tracer.intern("relu_fwd " + act);
+        L.kReluBwd = tracer.intern("relu_bwd " + act);
+        L.kGradW = tracer.intern("sgemm " + shapeText({L.out, B, L.in}));
+        L.kGradB = tracer.intern("bias_grad " + act);
+        L.kGradX = tracer.intern("sgemm " + shapeText({B, L.out, L.in}));
+        L.kUpdW = tracer.intern(upd + shapeText({L.out, L.in}));
+        L.kUpdB = tracer.intern(upd + shapeText({L.out}));
+    }
+    const std::string lossShape = shapeText({B, out});
+    m.kLossFwd = tracer.intern((mlp ? "softmax_xent_fwd " : "mse_fwd ") + lossShape);
+    m.kLossBwd = tracer.intern((mlp ? "softmax_xent_bwd " : "mse_bwd ") + lossShape);
+    run.info.backend = backend.name();
+    run.info.model = std::string(modelName(cfg.model)) + " " + [&] {
+        std::string s;
+        for (int n : cfg.layers) s += (s.empty() ? "" : "-") + std::to_string(n);
+        return s;
+    }();
+    m.stage.resize(size_t(B) * std::max(in, out));
+    m.stageLabels.resize(B);
+    return std::unique_ptr<Trainer>(new Trainer(std::move(impl), cfg));
+}
+
+Result<StepResult> Trainer::step() {
+    Impl& m = *m_impl;
+    Backend& be = m.backend;
+    Tracer& tr = m.tracer;
+    const int s = m_step;
+    const int B = m.cfg.batch;
+    const bool mlp = m.cfg.model == ModelKind::Mlp;
+    const int in = m.cfg.layers.front(), out = m.cfg.layers.back();
+    const bool dump = m.dumping(s);
+    const char* optName = optimizerName(m.cfg.optimizer);
+    Backend* nvtx = be.asynchronous() ? &be : nullptr;
+    const std::string stepName = "step " + std::to_string(s);
+    ScopedRange stepRange(tr, tr.enabled() ? tr.intern(stepName) : 0, nvtx, stepName.c_str());
+
+    // Batch s is rows (s*B + r) mod samples of the data set.
+    {
+        ScopedRange r(tr, m.nLoad, nvtx, "load_batch");
+        const int n = m.data.samples;
+        const int first = int((int64_t(s) * B) % n);
+        const bool contiguous = first + B <= n;
+        const float* xs = m.data.x.data() + size_t(first) * in;
+        if (!contiguous) {
+            for (int r = 0; r < B; ++r)
+                std::memcpy(m.stage.data() + size_t(r) * in,
+                            m.data.x.data() + size_t((first + r) % n) * in, size_t(in) * 4);
+            xs = m.stage.data();
+        }
+        KS_TRY(be.upload(m.x.f(), xs, size_t(B) * in * 4));
+        if (mlp) {
+            for (int r = 0; r < B; ++r) m.stageLabels[r] = m.data.labels[(first + r) % n];
+            KS_TRY(be.upload(m.labels.i(), m.stageLabels.data(), size_t(B) * 4));
+        } else {
+            const float* ts = m.data.targets.data() + size_t(first) * out;
+            std::vector<float> wrapped;
+            if (!contiguous) {
+                wrapped.resize(size_t(B) * out);
+                for (int r = 0; r < B; ++r)
+                    std::memcpy(wrapped.data() + size_t(r) * out,
+                                m.data.targets.data() + size_t((first + r) % n) * out,
+                                size_t(out) * 4);
+                ts = wrapped.data();
+            }
+            KS_TRY(be.upload(m.target.f(), ts, size_t(B) * out * 4));
+        }
+        if (dump) {
+            KS_TRY(m.dump(s, "input", "x", "input", "input", m.x.f(), data::DType::F32, {B, in}));
+            if (mlp) {
+                std::vector<int64_t> y(m.stageLabels.begin(), m.stageLabels.end());
+                KS_TRY(m.dumpHost(s, "input", "y", "input", "input", y.data(), data::DType::I64,
+                                  {B}));
+            } else {
+                KS_TRY(m.dump(s, "input", "y", "input", "input", m.target.f(), data::DType::F32,
+                              {B, out}));
+            }
+            for (auto& L : m.layers) {
+                KS_TRY(m.dump(s, L.name, "weight", "param", optName, L.w.f(), data::DType::F32,
+                              {L.out, L.in}));
+                KS_TRY(m.dump(s, L.name, "bias", "param", optName, L.b.f(), data::DType::F32,
+                              {L.out}));
+            }
+        }
+    }
+
+    // Forward: z = h W^T + b, a = ReLU(z).
+    {
+        ScopedRange r(tr, m.nForward, nvtx, "forward");
+        const float* h = m.x.f();
+        for (auto& L : m.layers) {
+            {
+                ScopedRange lr(tr, L.rangeName, nvtx, L.name.c_str());
+                KS_TRY(m.op(L.kFwd, [&] {
+                    return be.gemm(false, true, B, L.out, L.in, 1.f, h, L.in, L.w.f(), L.in, 0.f,
+                                   L.z.f(), L.out);
+                }));
+                KS_TRY(m.op(L.kBias, [&] { return be.addBias(L.z.f(), L.b.f(), B, L.out); }));
+                if (dump)
+                    KS_TRY(m.dump(s, L.name, "output", "output", "matmul", L.z.f(),
+                                  data::DType::F32, {B, L.out}));
+            }
+            if (!L.reluName.empty()) {
+                ScopedRange lr(tr, L.reluRange, nvtx, L.reluName.c_str());
+                KS_TRY(m.op(L.kRelu,
+                            [&] { return be.reluForward(L.z.f(), L.a.f(), size_t(B) * L.out); }));
+                if (dump)
+                    KS_TRY(m.dump(s, L.reluName, "output", "output", "relu", L.a.f(),
+                                  data::DType::F32, {B, L.out}));
+            }
+            h = L.output();
+        }
+    }
+
+    // Loss (softmax + cross-entropy, or MSE) and its gradient wrt the last output.
+    StepResult result;
+    auto& last = m.layers.back();
+    {
+        ScopedRange r(tr, m.nLoss, nvtx, "loss");
+        float loss = 0, correct = 0;
+        if (mlp) {
+            KS_TRY(m.op(m.kLossFwd, [&] {
+                return be.softmaxCrossEntropy(last.z.f(), m.labels.i(), B, out, m.probs.f(), &loss,
+                                              &correct);
+            }));
+        } else {
+            KS_TRY(m.op(m.kLossFwd, [&] {
+                return be.mseForward(last.output(), m.target.f(), size_t(B) * out, &loss);
+            }));
+        }
+        result.loss = loss;
+        result.accuracy = mlp ? double(correct) / B : 0.0;
+        if (!std::isfinite(loss))
+            return data::Error{"step " + std::to_string(s) + ": loss is " + std::to_string(loss) +
+                               " (diverged; try a smaller --lr)"};
+        const char* lossOp = mlp ? "cross_entropy" : "mse";
+        if (dump) {
+            if (mlp)
+                KS_TRY(m.dump(s, "loss", "softmax", "output", "softmax", m.probs.f(),
+                              data::DType::F32, {B, out}));
+            KS_TRY(m.dumpHost(s, "loss", "output", "output", lossOp, &loss, data::DType::F32, {}));
+        }
+        // dL/d(last output): for mlp the logits (fused softmax + cross-entropy backward).
+        KS_TRY(m.op(m.kLossBwd, [&] {
+            return mlp ? be.softmaxCrossEntropyBackward(m.probs.f(), m.labels.i(), B, out,
+                                                        last.dh.f())
+                       : be.mseBackward(last.output(), m.target.f(), size_t(B) * out,
+                                        last.dh.f());
+        }));
+        if (dump)
+            KS_TRY(m.dump(s, "loss", "grad_input", "grad", lossOp, last.dh.f(), data::DType::F32,
+                          {B, out}));
+    }
+
+    // Backward, last layer first: dz = ReLU'(dh); dW = dz^T h; db = sum dz; dh_prev = dz W.
+    {
+        ScopedRange r(tr, m.nBackward, nvtx, "backward");
+        for (size_t i = m.layers.size(); i-- > 0;) {
+            auto& L = m.layers[i];
+            if (!L.reluName.empty()) {
+                ScopedRange lr(tr, L.reluRange, nvtx, L.reluName.c_str());
+                KS_TRY(m.op(L.kReluBwd, [&] {
+                    return be.reluBackward(L.a.f(), L.dh.f(), L.dz.f(), size_t(B) * L.out);
+                }));
+                if (dump)
+                    KS_TRY(m.dump(s, L.reluName, "grad_input", "grad", "relu", L.dz.f(),
+                                  data::DType::F32, {B, L.out}));
+            }
+            ScopedRange lr(tr, L.rangeName, nvtx, L.name.c_str());
+            const float* h = i == 0 ? m.x.f() : m.layers[i - 1].output();
+            const float* dz = L.gradZ();
+            KS_TRY(m.op(L.kGradW, [&] {
+                return be.gemm(true, false, L.out, L.in, B, 1.f, dz, L.out, h, L.in, 0.f, L.dw.f(),
+                               L.in);
+            }));
+            KS_TRY(m.op(L.kGradB, [&] { return be.sumRows(dz, L.db.f(), B, L.out); }));
+            if (dump) {
+                KS_TRY(m.dump(s, L.name, "grad_weight", "grad", "matmul", L.dw.f(),
+                              data::DType::F32, {L.out, L.in}));
+                KS_TRY(m.dump(s, L.name, "grad_bias", "grad", "matmul", L.db.f(),
+                              data::DType::F32, {L.out}));
+            }
+            if (i > 0) {
+                auto& P = m.layers[i - 1];
+                KS_TRY(m.op(L.kGradX, [&] {
+                    return be.gemm(false, false, B, L.in, L.out, 1.f, dz, L.out, L.w.f(), L.in,
+                                   0.f, P.dh.f(), L.in);
+                }));
+                if (dump)
+                    KS_TRY(m.dump(s, L.name, "grad_input", "grad", "matmul", P.dh.f(),
+                                  data::DType::F32, {B, L.in}));
+            }
+        }
+    }
+
+    // Optimizer.
+    {
+        ScopedRange r(tr, m.nOptimizer, nvtx, "optimizer_step");
+        const auto& c = m.cfg;
+        for (auto& L : m.layers) {
+            ScopedRange lr(tr, L.rangeName, nvtx, L.name.c_str());
+            const size_t nw = size_t(L.in) * L.out, nb = size_t(L.out);
+            if (c.optimizer == OptimizerKind::Sgd) {
+                KS_TRY(m.op(L.kUpdW, [&] {
+                    return be.sgdUpdate(L.w.f(), L.dw.f(), L.wState1.f(), nw, c.lr, c.momentum);
+                }));
+                KS_TRY(m.op(L.kUpdB, [&] {
+                    return be.sgdUpdate(L.b.f(), L.db.f(), L.bState1.f(), nb, c.lr, c.momentum);
+                }));
+            } else {
+                KS_TRY(m.op(L.kUpdW, [&] {
+                    return be.adamUpdate(L.w.f(), L.dw.f(), L.wState1.f(), L.wState2.f(), nw,
+                                         c.lr, c.beta1, c.beta2, c.eps, s + 1);
+                }));
+                KS_TRY(m.op(L.kUpdB, [&] {
+                    return be.adamUpdate(L.b.f(), L.db.f(), L.bState1.f(), L.bState2.f(), nb,
+                                         c.lr, c.beta1, c.beta2, c.eps, s + 1);
+                }));
+            }
+            if (dump) {
+                KS_TRY(m.dump(s, L.name, "updated_weight", "param", optName, L.w.f(),
+                              data::DType::F32, {L.out, L.in}));
+                KS_TRY(m.dump(s, L.name, "updated_bias", "param", optName, L.b.f(),
+                              data::DType::F32, {L.out}));
+            }
+        }
+        KS_TRY(be.synchronize());
+    }
+    const int64_t t = tr.now();
+    tr.counter("loss", t, result.loss);
+    if (mlp) tr.counter("accuracy", t, result.accuracy);
+    ++m_step;
+    m_history.push_back(result);
+    return result;
+}
+
+Status Trainer::run(const std::function<void(int, int, const StepResult&)>& progress) {
+    Tracer& tr = m_impl->tracer;
+    Backend* nvtx = m_impl->backend.asynchronous() ? &m_impl->backend : nullptr;
+    ScopedRange r(tr, m_impl->nTrain, nvtx, "train");
+    while (m_step < m_config.steps) {
+        auto s = step();
+        if (!s) return s.error();
+        if (progress) progress(m_step, m_config.steps, s.value());
+    }
+    return {};
+}
+
+Result<std::vector<float>> Trainer::parameter(const std::string& name) {
+    for (auto& L : m_impl->layers) {
+        const bool isW = name == L.name + ".weight", isB = name == L.name + ".bias";
+        if (!isW && !isB) continue;
+        std::vector<float> v(isW ? size_t(L.in) * L.out : size_t(L.out));
+        KS_TRY(m_impl->backend.download(v.data(), isW ? L.w.f() : L.b.f(), v.size() * 4));
+        return v;
+    }
+    return data::Error{"no parameter named '" + name + "'"};
+}
+
+Status train(const TrainConfig& config, Backend& backend, Tracer& tracer,
+             const std::function<void(int, int, const StepResult&)>& progress) {
+    auto trainer = Trainer::create(config, backend, tracer);
+    if (!trainer) return trainer.error();
+    return trainer.value()->run(progress);
+}
+
+} // namespace ks::engine
