@@ -20,7 +20,7 @@ enum class BackendKind { Auto, Cpu, Cuda };
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::string name() const = 0;   // "cpu" | "cuda"
+    virtual std::string name() const = 0;       // "cpu" | "cuda"
     virtual std::string deviceName() const = 0; // CPU model or GPU name
     // True when ops run asynchronously (CUDA): per-op CPU timing would be meaningless.
     virtual bool asynchronous() const { return false; }
@@ -52,10 +52,8 @@ public:
     virtual Status softmaxCrossEntropyBackward(const float* probs, const int32_t* labels, int rows,
                                                int cols, float* dlogits) = 0;
     // Mean squared error: loss = mean((pred - target)^2); dpred = 2 (pred - target) / n.
-    virtual Status mseForward(const float* pred, const float* target, size_t n,
-                              float* lossOut) = 0;
-    virtual Status mseBackward(const float* pred, const float* target, size_t n,
-                               float* dpred) = 0;
+    virtual Status mseForward(const float* pred, const float* target, size_t n, float* lossOut) = 0;
+    virtual Status mseBackward(const float* pred, const float* target, size_t n, float* dpred) = 0;
     // PyTorch's SGD with momentum (dampening 0): v = mu v + g; w -= lr v.
     virtual Status sgdUpdate(float* w, const float* g, float* velocity, size_t n, float lr,
                              float momentum) = 0;

@@ -40,8 +40,8 @@ public:
         std::fill(dst, dst + n, value);
         return {};
     }
-    Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a,
-                int lda, const float* b, int ldb, float beta, float* c, int ldc) override {
+    Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
+                const float* b, int ldb, float beta, float* c, int ldc) override {
         cpu::gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return {};
     }
@@ -87,8 +87,8 @@ public:
         cpu::sgdUpdate(w, g, velocity, n, lr, momentum);
         return {};
     }
-    Status adamUpdate(float* w, const float* g, float* m, float* v, size_t n, float lr,
-                      float beta1, float beta2, float eps, int step) override {
+    Status adamUpdate(float* w, const float* g, float* m, float* v, size_t n, float lr, float beta1,
+                      float beta2, float eps, int step) override {
         cpu::adamUpdate(w, g, m, v, n, lr, beta1, beta2, eps, step);
         return {};
     }

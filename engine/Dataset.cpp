@@ -30,13 +30,13 @@ Dataset makeClassificationData(int samples, int features, int classes, uint64_t 
     for (auto& c : centroids) c = float(rng.normal());
     d.x.resize(size_t(samples) * features);
     d.labels.resize(samples);
-    const double scale = 1.0 / std::sqrt(5.0);
+    const double scale = 1.0 / std::sqrt(1.01);
     for (int i = 0; i < samples; ++i) {
         const int label = int(rng.next() % uint64_t(classes));
         d.labels[i] = label;
         const float* mu = centroids.data() + size_t(label) * features;
         float* row = d.x.data() + size_t(i) * features;
-        for (int f = 0; f < features; ++f) row[f] = float((mu[f] + 2.0 * rng.normal()) * scale);
+        for (int f = 0; f < features; ++f) row[f] = float((0.1 * mu[f] + rng.normal()) * scale);
     }
     return d;
 }
@@ -85,15 +85,13 @@ data::Result<Dataset> datasetFromTensors(const std::vector<data::Tensor>& tensor
     for (int64_t i = 0; i < x->numel(); ++i) d.x[i] = float(x->valueAt(i));
     if (classification) {
         if (y->shape.size() != 1 || y->shape[0] != d.samples)
-            return data::Error{"inputs: 'y' must be [" + std::to_string(d.samples) +
-                               "] class ids"};
+            return data::Error{"inputs: 'y' must be [" + std::to_string(d.samples) + "] class ids"};
         d.labels.resize(d.samples);
         for (int i = 0; i < d.samples; ++i) {
             const double v = y->valueAt(i);
             if (!(v >= 0 && v < outputs) || v != std::floor(v))
-                return data::Error{"inputs: 'y'[" + std::to_string(i) + "] = " +
-                                   std::to_string(v) + " is not a class id below " +
-                                   std::to_string(outputs)};
+                return data::Error{"inputs: 'y'[" + std::to_string(i) + "] = " + std::to_string(v) +
+                                   " is not a class id below " + std::to_string(outputs)};
             d.labels[i] = int32_t(v);
         }
     } else {

@@ -4,8 +4,8 @@
 // Synthetic classification (model mlp), documented so anyone can rebuild it:
 //   * a SplitMix64 generator seeded with `seed`; normals by Box-Muller on two 53-bit uniforms;
 //   * `classes` centroids mu_c, each `features` standard normals (drawn first, class by class);
-//   * then for each sample i: label = next() % classes, x = (mu_label + 2 z) / sqrt(5) with z
-//     standard normal, so features have unit variance.
+//   * then for each sample i: label = next() % classes, x = (0.1 mu_label + z) / sqrt(1.01),
+//     z standard normal (Box-Muller pairs): unit variance, classes that take a while to learn.
 // Synthetic regression (model linear-relu): x standard normal; target = ReLU(x T^T) with a
 // teacher T [outputs, features] drawn U(-1/sqrt(features), 1/sqrt(features)) after x.
 #include "data/Result.h"
@@ -38,7 +38,7 @@ private:
 struct Dataset {
     int samples = 0;
     int features = 0;
-    int outputs = 0;             // classes (classification) or target width (regression)
+    int outputs = 0; // classes (classification) or target width (regression)
     bool classification = true;
     std::vector<float> x;        // samples x features
     std::vector<int32_t> labels; // classification

@@ -66,8 +66,7 @@ private:
 // RAII range: the tracer's range plus the backend's NVTX range when one is given.
 template <class Nvtx> class ScopedRange {
 public:
-    ScopedRange(Tracer& t, uint32_t name, Nvtx* nvtx, const char* text)
-        : m_t(t), m_nvtx(nvtx) {
+    ScopedRange(Tracer& t, uint32_t name, Nvtx* nvtx, const char* text) : m_t(t), m_nvtx(nvtx) {
         m_t.push(name);
         if (m_nvtx) m_nvtx->rangePush(text);
     }

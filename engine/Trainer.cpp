@@ -16,7 +16,9 @@ using data::Tensor;
         if (!ks_status_) return ks_status_.error();                                                \
     } while (0)
 
-const char* modelName(ModelKind kind) { return kind == ModelKind::Mlp ? "mlp" : "linear-relu"; }
+const char* modelName(ModelKind kind) {
+    return kind == ModelKind::Mlp ? "mlp" : "linear-relu";
+}
 const char* optimizerName(OptimizerKind kind) {
     return kind == OptimizerKind::Sgd ? "sgd" : "adam";
 }
@@ -68,8 +70,8 @@ struct Trainer::Impl {
         Buffer w, b, dw, db, wState1, wState2, bState1, bState2;
         Buffer z, a, dz, dh; // output, ReLU output, grad wrt z, grad wrt this block's output
         uint32_t rangeName = 0, reluRange = 0;
-        uint32_t kFwd = 0, kBias = 0, kRelu = 0, kReluBwd = 0, kGradW = 0, kGradB = 0,
-                 kGradX = 0, kUpdW = 0, kUpdB = 0;
+        uint32_t kFwd = 0, kBias = 0, kRelu = 0, kReluBwd = 0, kGradW = 0, kGradB = 0, kGradX = 0,
+                 kUpdW = 0, kUpdB = 0;
         float* output() const { return reluName.empty() ? z.f() : a.f(); }
         float* gradZ() const { return reluName.empty() ? dh.f() : dz.f(); }
     };
@@ -80,7 +82,7 @@ struct Trainer::Impl {
     Dataset data;
     std::vector<Linear> layers;
     Buffer x, labels, target, probs;
-    std::vector<float> stage;      // host staging for a batch that wraps around the data set
+    std::vector<float> stage; // host staging for a batch that wraps around the data set
     std::vector<int32_t> stageLabels;
     uint32_t cpuDevice = 0;
     bool recordKernels = false;
@@ -153,8 +155,8 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
     if (!mlp && cfg.layers.size() != 2)
         return data::Error{"linear-relu takes exactly two sizes (in,out), e.g. 784,256"};
     for (int n : cfg.layers)
-        if (n < 1 || n > (1 << 20)) return data::Error{"layer size " + std::to_string(n) +
-                                                        " is out of range (1..1048576)"};
+        if (n < 1 || n > (1 << 20))
+            return data::Error{"layer size " + std::to_string(n) + " is out of range (1..1048576)"};
     if (cfg.batch < 1 || cfg.batch > (1 << 20)) return data::Error{"--batch must be >= 1"};
     if (cfg.steps < 1) return data::Error{"--steps must be >= 1"};
 
@@ -330,8 +332,8 @@ Result<StepResult> Trainer::step() {
             KS_TRY(m.dump(s, "input", "x", "input", "input", m.x.f(), data::DType::F32, {B, in}));
             if (mlp) {
                 std::vector<int64_t> y(m.stageLabels.begin(), m.stageLabels.end());
-                KS_TRY(m.dumpHost(s, "input", "y", "input", "input", y.data(), data::DType::I64,
-                                  {B}));
+                KS_TRY(
+                    m.dumpHost(s, "input", "y", "input", "input", y.data(), data::DType::I64, {B}));
             } else {
                 KS_TRY(m.dump(s, "input", "y", "input", "input", m.target.f(), data::DType::F32,
                               {B, out}));
@@ -405,8 +407,7 @@ Result<StepResult> Trainer::step() {
         KS_TRY(m.op(m.kLossBwd, [&] {
             return mlp ? be.softmaxCrossEntropyBackward(m.probs.f(), m.labels.i(), B, out,
                                                         last.dh.f())
-                       : be.mseBackward(last.output(), m.target.f(), size_t(B) * out,
-                                        last.dh.f());
+                       : be.mseBackward(last.output(), m.target.f(), size_t(B) * out, last.dh.f());
         }));
         if (dump)
             KS_TRY(m.dump(s, "loss", "grad_input", "grad", lossOp, last.dh.f(), data::DType::F32,
@@ -438,14 +439,14 @@ Result<StepResult> Trainer::step() {
             if (dump) {
                 KS_TRY(m.dump(s, L.name, "grad_weight", "grad", "matmul", L.dw.f(),
                               data::DType::F32, {L.out, L.in}));
-                KS_TRY(m.dump(s, L.name, "grad_bias", "grad", "matmul", L.db.f(),
-                              data::DType::F32, {L.out}));
+                KS_TRY(m.dump(s, L.name, "grad_bias", "grad", "matmul", L.db.f(), data::DType::F32,
+                              {L.out}));
             }
             if (i > 0) {
                 auto& P = m.layers[i - 1];
                 KS_TRY(m.op(L.kGradX, [&] {
-                    return be.gemm(false, false, B, L.in, L.out, 1.f, dz, L.out, L.w.f(), L.in,
-                                   0.f, P.dh.f(), L.in);
+                    return be.gemm(false, false, B, L.in, L.out, 1.f, dz, L.out, L.w.f(), L.in, 0.f,
+                                   P.dh.f(), L.in);
                 }));
                 if (dump)
                     KS_TRY(m.dump(s, L.name, "grad_input", "grad", "matmul", P.dh.f(),
@@ -470,12 +471,12 @@ Result<StepResult> Trainer::step() {
                 }));
             } else {
                 KS_TRY(m.op(L.kUpdW, [&] {
-                    return be.adamUpdate(L.w.f(), L.dw.f(), L.wState1.f(), L.wState2.f(), nw,
-                                         c.lr, c.beta1, c.beta2, c.eps, s + 1);
+                    return be.adamUpdate(L.w.f(), L.dw.f(), L.wState1.f(), L.wState2.f(), nw, c.lr,
+                                         c.beta1, c.beta2, c.eps, s + 1);
                 }));
                 KS_TRY(m.op(L.kUpdB, [&] {
-                    return be.adamUpdate(L.b.f(), L.db.f(), L.bState1.f(), L.bState2.f(), nb,
-                                         c.lr, c.beta1, c.beta2, c.eps, s + 1);
+                    return be.adamUpdate(L.b.f(), L.db.f(), L.bState1.f(), L.bState2.f(), nb, c.lr,
+                                         c.beta1, c.beta2, c.eps, s + 1);
                 }));
             }
             if (dump) {

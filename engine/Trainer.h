@@ -37,8 +37,8 @@ struct TrainConfig {
     int steps = 200;
     int batch = 128;
     OptimizerKind optimizer = OptimizerKind::Sgd;
-    float lr = 0;             // 0: 0.01 for SGD, 0.001 for Adam
-    float momentum = 0.9f;    // SGD
+    float lr = 0;                                    // 0: 0.01 for SGD, 0.001 for Adam
+    float momentum = 0.9f;                           // SGD
     float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f; // Adam
     uint64_t seed = 1;
     std::vector<int> dumpSteps{0, -1}; // -1 = the last step

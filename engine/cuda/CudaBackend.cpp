@@ -35,7 +35,8 @@ public:
     Status init(int device) {
         if (Status s = cudaStatus(cudaSetDevice(device), "cudaSetDevice"); !s) return s;
         cudaDeviceProp prop{};
-        if (Status s = cudaStatus(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+        if (Status s =
+                cudaStatus(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
             !s)
             return s;
         m_device = prop.name;
@@ -66,18 +67,18 @@ public:
     }
     void release(void* buffer) override { cudaFree(buffer); }
     Status upload(void* dst, const void* src, size_t bytes) override {
-        if (Status s = cudaStatus(
-                cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, m_stream),
-                "cudaMemcpyAsync(HtoD)");
+        if (Status s =
+                cudaStatus(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, m_stream),
+                           "cudaMemcpyAsync(HtoD)");
             !s)
             return s;
         // The host source may be a temporary: wait until it has been read.
         return cudaStatus(cudaStreamSynchronize(m_stream), "cudaStreamSynchronize");
     }
     Status download(void* dst, const void* src, size_t bytes) override {
-        if (Status s = cudaStatus(
-                cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, m_stream),
-                "cudaMemcpyAsync(DtoH)");
+        if (Status s =
+                cudaStatus(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, m_stream),
+                           "cudaMemcpyAsync(DtoH)");
             !s)
             return s;
         return cudaStatus(cudaStreamSynchronize(m_stream), "cudaStreamSynchronize");
@@ -90,11 +91,11 @@ public:
     }
 
     // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
-    Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a,
-                int lda, const float* b, int ldb, float beta, float* c, int ldc) override {
+    Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
+                const float* b, int ldb, float beta, float* c, int ldc) override {
         return cublasStatus(cublasSgemm(m_handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                        transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha, b,
-                                        ldb, a, lda, &beta, c, ldc),
+                                        transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha, b, ldb,
+                                        a, lda, &beta, c, ldc),
                             "cublasSgemm");
     }
     Status addBias(float* y, const float* bias, int rows, int cols) override {
@@ -151,8 +152,8 @@ public:
         return cudaStatus(cuda::sgdUpdate(w, g, velocity, n, lr, momentum, m_stream),
                           "sgd_update kernel");
     }
-    Status adamUpdate(float* w, const float* g, float* m, float* v, size_t n, float lr,
-                      float beta1, float beta2, float eps, int step) override {
+    Status adamUpdate(float* w, const float* g, float* m, float* v, size_t n, float lr, float beta1,
+                      float beta2, float eps, int step) override {
         const double bc1 = 1.0 - std::pow(double(beta1), step);
         const double bc2 = 1.0 - std::pow(double(beta2), step);
         return cudaStatus(cuda::adamUpdate(w, g, m, v, n, lr, beta1, beta2, eps,
@@ -170,8 +171,7 @@ private:
         if (m_scratch) cudaFree(m_scratch);
         m_scratch = nullptr;
         m_scratchFloats = 0;
-        if (Status s = cudaStatus(cudaMalloc(&m_scratch, floats * sizeof(float)), "cudaMalloc");
-            !s)
+        if (Status s = cudaStatus(cudaMalloc(&m_scratch, floats * sizeof(float)), "cudaMalloc"); !s)
             return s;
         m_scratchFloats = floats;
         return {};
@@ -196,9 +196,8 @@ std::unique_ptr<Backend> createCudaBackend(std::string* why, std::string* detail
                        ? (e == cudaErrorInsufficientDriver ? "no CUDA driver" : "no CUDA device")
                        : "CUDA unusable";
         if (detail)
-            *detail = e != cudaSuccess
-                          ? std::string("cudaGetDeviceCount: ") + cudaGetErrorString(e)
-                          : "cudaGetDeviceCount found 0 devices";
+            *detail = e != cudaSuccess ? std::string("cudaGetDeviceCount: ") + cudaGetErrorString(e)
+                                       : "cudaGetDeviceCount found 0 devices";
         return nullptr;
     }
     auto backend = std::make_unique<CudaBackend>();
@@ -210,6 +209,8 @@ std::unique_ptr<Backend> createCudaBackend(std::string* why, std::string* detail
     return backend;
 }
 
-bool cudaBackendBuilt() { return true; }
+bool cudaBackendBuilt() {
+    return true;
+}
 
 } // namespace ks::engine

@@ -139,8 +139,7 @@ __global__ void softmaxXentBackwardKernel(const float* probs, const int32_t* lab
     }
 }
 
-__global__ void sumSquaresKernel(const float* pred, const float* target, size_t n,
-                                 double* accum) {
+__global__ void sumSquaresKernel(const float* pred, const float* target, size_t n, double* accum) {
     __shared__ double s[kThreads];
     double acc = 0;
     for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
@@ -161,8 +160,7 @@ __global__ void divideKernel(const double* accum, size_t n, float* out) {
     out[0] = float(accum[0] / double(n));
 }
 
-__global__ void mseBackwardKernel(const float* pred, const float* target, size_t n,
-                                  float* dpred) {
+__global__ void mseBackwardKernel(const float* pred, const float* target, size_t n, float* dpred) {
     const float scale = 2.f / float(n);
     for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
          i += size_t(gridDim.x) * blockDim.x)
@@ -237,8 +235,8 @@ cudaError_t softmaxCrossEntropyBackward(const float* probs, const int32_t* label
     return cudaGetLastError();
 }
 
-cudaError_t mseForward(const float* pred, const float* target, size_t n, double* accum,
-                       float* out, cudaStream_t stream) {
+cudaError_t mseForward(const float* pred, const float* target, size_t n, double* accum, float* out,
+                       cudaStream_t stream) {
     cudaError_t e = cudaMemsetAsync(accum, 0, sizeof(double), stream);
     if (e != cudaSuccess) return e;
     const unsigned blocks = blocksFor(n) < 1024 ? blocksFor(n) : 1024;
@@ -253,8 +251,8 @@ cudaError_t mseBackward(const float* pred, const float* target, size_t n, float*
     return cudaGetLastError();
 }
 
-cudaError_t sgdUpdate(float* w, const float* g, float* velocity, size_t n, float lr,
-                      float momentum, cudaStream_t stream) {
+cudaError_t sgdUpdate(float* w, const float* g, float* velocity, size_t n, float lr, float momentum,
+                      cudaStream_t stream) {
     sgdKernel<<<blocksFor(n), kThreads, 0, stream>>>(w, g, velocity, n, lr, momentum);
     return cudaGetLastError();
 }

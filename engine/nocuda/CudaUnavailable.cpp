@@ -9,6 +9,8 @@ std::unique_ptr<Backend> createCudaBackend(std::string* why, std::string* detail
     return nullptr;
 }
 
-bool cudaBackendBuilt() { return false; }
+bool cudaBackendBuilt() {
+    return false;
+}
 
 } // namespace ks::engine
