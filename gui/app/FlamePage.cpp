@@ -1,0 +1,166 @@
+#include "gui/app/FlamePage.h"
+
+#include <QComboBox>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSet>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace ks::gui {
+
+FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
+    m_source = new QComboBox(this);
+    m_source->addItem(tr("CPU ranges"), Ranges);
+    m_source->addItem(tr("Sampled stacks"), Samples);
+    m_source->addItem(tr("Imported profile"), Imported);
+    m_thread = new QComboBox(this);
+    m_orientation = new QComboBox(this);
+    m_orientation->addItems({tr("Icicle (root on top)"), tr("Flame (root at bottom)")});
+    m_color = new QComboBox(this);
+    m_color->addItems({tr("Colour by name"), tr("Colour by module")});
+    m_search = new QLineEdit(this);
+    m_search->setPlaceholderText(tr("Search frames (regex)…"));
+    m_search->setClearButtonEnabled(true);
+    m_matches = new QLabel(this);
+    auto* reset = new QPushButton(tr("Reset zoom"), this);
+    auto* exportButton = new QPushButton(tr("Export…"), this);
+    exportButton->setToolTip(tr("Save the flame graph as PNG or SVG"));
+
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(m_source);
+    bar->addWidget(m_thread);
+    bar->addWidget(m_orientation);
+    bar->addWidget(m_color);
+    bar->addWidget(m_search, 1);
+    bar->addWidget(m_matches);
+    bar->addWidget(reset);
+    bar->addWidget(exportButton);
+
+    m_breadcrumb = new QLabel(this);
+    m_breadcrumb->setTextFormat(Qt::RichText);
+    m_breadcrumb->setTextInteractionFlags(Qt::TextBrowserInteraction);
+
+    m_view = new FlameView(this);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(m_view);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(bar);
+    layout->addWidget(m_breadcrumb);
+    layout->addWidget(scroll, 1);
+
+    connect(m_source, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
+    connect(m_thread, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
+    connect(m_orientation, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_view->setIcicle(i == 0); });
+    connect(m_color, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_view->setColorMode(i == 0 ? FlameColor::NameHash : FlameColor::Module);
+    });
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
+        const int n = m_view->setSearch(text);
+        m_matches->setText(text.isEmpty() ? QString()
+                           : n < 0        ? tr("invalid pattern")
+                                          : tr("%n frame(s)", nullptr, n));
+    });
+    connect(reset, &QPushButton::clicked, this, [this] { m_view->setZoomRoot(0); });
+    connect(exportButton, &QPushButton::clicked, this, &FlamePage::exportRequested);
+    connect(m_view, &FlameView::zoomChanged, this, &FlamePage::updateBreadcrumb);
+    connect(m_breadcrumb, &QLabel::linkActivated, this,
+            [this](const QString& link) { m_view->setZoomRoot(link.toUInt()); });
+}
+
+void FlamePage::setRun(const LoadedRun& run) {
+    m_run = run;
+    const QSignalBlocker b1(m_source), b2(m_thread);
+    // Pick the source that has data: an imported profile, else ranges, else samples.
+    int source = Ranges;
+    if (run.importedFlame) source = Imported;
+    else if (run.run && run.run->ranges.size() == 0 && run.run->samples.size() > 0) source = Samples;
+    m_source->setCurrentIndex(source);
+    m_thread->clear();
+    m_thread->addItem(tr("All threads"), -1);
+    if (run.run) {
+        QSet<uint32_t> seen;
+        std::vector<uint32_t> ids;
+        for (uint32_t t : run.run->ranges.thread)
+            if (!seen.contains(t)) seen.insert(t), ids.push_back(t);
+        for (uint32_t t : run.run->samples.thread)
+            if (!seen.contains(t)) seen.insert(t), ids.push_back(t);
+        std::sort(ids.begin(), ids.end());
+        for (uint32_t t : ids) {
+            const auto name = run.run->threadName(t);
+            m_thread->addItem(tr("Thread %1%2").arg(t).arg(name.empty() ? QString()
+                                                        : QStringLiteral(" · ") + QString::fromUtf8(name.data(), qsizetype(name.size()))),
+                              int(t));
+        }
+    }
+    rebuild();
+}
+
+void FlamePage::rebuild() {
+    const quint64 generation = ++m_generation;
+    if (!m_run.run) {
+        m_view->setTree(nullptr);
+        return;
+    }
+    const int source = m_source->currentData().toInt();
+    const int thread = m_thread->currentData().toInt();
+    std::optional<uint32_t> t;
+    if (thread >= 0) t = uint32_t(thread);
+    m_building = true;
+    auto run = m_run.run;
+    auto imported = m_run.importedFlame;
+    QtConcurrent::run([run, imported, source, t]() -> std::shared_ptr<const FlameTree> {
+        if (source == Imported) return imported ? imported : std::make_shared<FlameTree>();
+        if (source == Samples) return std::make_shared<FlameTree>(flameFromSamples(*run, t));
+        return std::make_shared<FlameTree>(flameFromRanges(*run, t));
+    }).then(this, [this, generation](std::shared_ptr<const FlameTree> tree) {
+        if (generation != m_generation) return;
+        m_view->setTree(tree);
+        m_view->setSearch(m_search->text());
+        m_building = false;
+        emit treeReady();
+    });
+}
+
+void FlamePage::updateBreadcrumb(uint32_t node) {
+    const FlameTree* tree = m_view->tree();
+    if (!tree) {
+        m_breadcrumb->clear();
+        return;
+    }
+    QStringList parts;
+    for (uint32_t n : tree->pathTo(node)) {
+        const QString name = QString::fromStdString(tree->node(n).name).toHtmlEscaped();
+        parts << (n == node ? QStringLiteral("<b>%1</b>").arg(name)
+                            : QStringLiteral("<a href=\"%1\">%2</a>").arg(n).arg(name));
+    }
+    m_breadcrumb->setText(parts.join(QStringLiteral(" &rsaquo; ")) +
+                          tr("  <span style='color:gray'>— click a frame to zoom, right-click "
+                             "to zoom out</span>"));
+}
+
+bool FlamePage::exportImage(const QString& path, QString* error) const {
+    const FlameTree* tree = m_view->tree();
+    if (!tree) {
+        if (error) *error = tr("%1: nothing to export: the flame graph is empty").arg(path);
+        return false;
+    }
+    FlameStyle style = m_view->flameStyle();
+    style.hovered = UINT32_MAX;
+    const int depth = int(tree->maxDepth()) + 1;
+    const QSize size(1600, std::max(300, int(depth * style.rowHeight) + 8));
+    if (QFileInfo(path).suffix().compare(QLatin1String("svg"), Qt::CaseInsensitive) == 0)
+        return saveFlameSvg(*tree, style, path, size, error);
+    return saveFlamePng(*tree, style, path, size, error);
+}
+
+} // namespace ks::gui

@@ -1,0 +1,34 @@
+#pragma once
+// The Kernels page's table: nsys `cuda_gpu_kern_sum` columns plus launch shape and occupancy.
+#include "gui/app/RunStats.h"
+
+#include <QAbstractTableModel>
+
+namespace ks::gui {
+
+class KernelStatsModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        TimePercent, Total, Instances, Average, Median, Minimum, Maximum, StdDev, Name, Grid,
+        Block, Registers, SharedMemory, Occupancy, ColumnCount
+    };
+    // Raw numbers for sorting (Qt::DisplayRole is formatted text).
+    static constexpr int SortRole = Qt::UserRole + 1;
+    static constexpr int NameIdRole = Qt::UserRole + 2;
+
+    explicit KernelStatsModel(QObject* parent = nullptr);
+    void setStats(std::vector<KernelStat> stats);
+    const std::vector<KernelStat>& stats() const { return m_stats; }
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+private:
+    std::vector<KernelStat> m_stats;
+};
+
+} // namespace ks::gui

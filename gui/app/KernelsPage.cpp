@@ -1,0 +1,112 @@
+#include "gui/app/KernelsPage.h"
+#include "gui/app/TableExport.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace ks::gui {
+
+KernelsPage::KernelsPage(QWidget* parent) : QWidget(parent) {
+    m_model = new KernelStatsModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(KernelStatsModel::SortRole);
+    m_proxy->setFilterKeyColumn(KernelStatsModel::Name);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+
+    m_filter = new QLineEdit(this);
+    m_filter->setPlaceholderText(tr("Filter kernels by name (regular expression)…"));
+    m_filter->setClearButtonEnabled(true);
+    m_spanLabel = new QLabel(this);
+    m_clearSpan = new QPushButton(tr("Whole run"), this);
+    m_clearSpan->setToolTip(tr("Clear the timeline span and show the whole run"));
+    m_clearSpan->hide();
+    m_countLabel = new QLabel(this);
+    auto* exportButton = new QPushButton(tr("Export CSV…"), this);
+
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(m_filter, 1);
+    bar->addWidget(m_spanLabel);
+    bar->addWidget(m_clearSpan);
+    bar->addWidget(m_countLabel);
+    bar->addWidget(exportButton);
+
+    m_view = new QTableView(this);
+    m_view->setObjectName(QStringLiteral("kernelTable"));
+    m_view->setModel(m_proxy);
+    setupTableView(*m_view);
+    m_view->sortByColumn(KernelStatsModel::Total, Qt::DescendingOrder);
+    m_view->horizontalHeader()->setStretchLastSection(false);
+    m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name, QHeaderView::Stretch);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(bar);
+    layout->addWidget(m_view, 1);
+
+    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
+        m_proxy->setFilterRegularExpression(
+            QRegularExpression(text, QRegularExpression::CaseInsensitiveOption));
+        m_countLabel->setText(tr("%L1 of %L2 kernels").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+    });
+    connect(m_clearSpan, &QPushButton::clicked, this, [this] { setSpan(std::nullopt); });
+    connect(exportButton, &QPushButton::clicked, this, &KernelsPage::exportRequested);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (!current.isValid()) return emit kernelSelected(std::nullopt);
+                emit kernelSelected(current.data(KernelStatsModel::NameIdRole).toUInt());
+            });
+    connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        emit kernelActivated(index.data(KernelStatsModel::NameIdRole).toUInt());
+    });
+}
+
+void KernelsPage::setRun(const LoadedRun& run) {
+    m_run = run;
+    m_span.reset();
+    recompute();
+}
+
+void KernelsPage::setSpan(std::optional<TimeSpan> span) {
+    m_span = span;
+    recompute();
+}
+
+void KernelsPage::recompute() {
+    const quint64 generation = ++m_generation;
+    m_spanLabel->setText(m_span ? tr("Span: %1").arg(QString::fromStdString(
+                                      formatDuration(double(m_span->end - m_span->begin))))
+                                : QString());
+    m_clearSpan->setVisible(bool(m_span));
+    if (!m_run.run) {
+        m_model->setStats({});
+        return;
+    }
+    m_computing = true;
+    auto run = m_run.run;
+    auto span = m_span;
+    QtConcurrent::run([run, span] { return computeKernelStats(*run, span); })
+        .then(this, [this, generation](std::vector<KernelStat> stats) {
+            if (generation != m_generation) return; // a newer span or run replaced this job
+            m_model->setStats(std::move(stats));
+            m_countLabel->setText(tr("%L1 of %L2 kernels").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+            m_view->resizeColumnsToContents();
+            m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name,
+                                                             QHeaderView::Stretch);
+            m_computing = false;
+            emit statsReady();
+        });
+}
+
+bool KernelsPage::exportCsv(const QString& path, QString* error) const {
+    return writeCsv(*m_proxy, path, error);
+}
+
+} // namespace ks::gui

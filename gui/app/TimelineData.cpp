@@ -1,0 +1,231 @@
+#include "gui/app/TimelineData.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <tuple>
+
+namespace ks::gui {
+
+size_t TimelineRow::firstEndingAfter(int64_t t) const {
+    return size_t(std::upper_bound(maxEnd.begin(), maxEnd.end(), t) - maxEnd.begin());
+}
+
+namespace {
+
+struct Pending {
+    TimelineRow row;
+    std::vector<std::tuple<int64_t, int64_t, uint32_t, EventRef>> events;
+};
+
+void finish(TimelineRow& row, std::vector<std::tuple<int64_t, int64_t, uint32_t, EventRef>>& ev) {
+    std::sort(ev.begin(), ev.end(), [](const auto& a, const auto& b) {
+        return std::get<0>(a) < std::get<0>(b);
+    });
+    const size_t n = ev.size();
+    row.start.resize(n);
+    row.end.resize(n);
+    row.maxEnd.resize(n);
+    row.name.resize(n);
+    row.ref.resize(n);
+    int64_t running = std::numeric_limits<int64_t>::min();
+    for (size_t i = 0; i < n; ++i) {
+        auto& [s, e, name, ref] = ev[i];
+        row.start[i] = s;
+        row.end[i] = std::max(s, e);
+        running = std::max(running, row.end[i]);
+        row.maxEnd[i] = running;
+        row.name[i] = name;
+        row.ref[i] = ref;
+    }
+    ev.clear();
+    ev.shrink_to_fit();
+}
+
+} // namespace
+
+std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Run> runPtr) {
+    auto data = std::make_shared<TimelineData>();
+    data->m_run = runPtr;
+    const data::Run& run = *runPtr;
+
+    // Keyed so rows come out grouped: devices by (device, stream), then threads.
+    std::map<std::tuple<int, uint32_t, uint32_t, uint32_t>, Pending> rows;
+    auto deviceRow = [&](uint32_t device, uint32_t stream) -> Pending& {
+        auto& p = rows[{0, device, stream, 0}];
+        if (p.row.label.empty()) {
+            p.row.kind = RowKind::Device;
+            p.row.device = device;
+            p.row.stream = stream;
+            const auto name = run.deviceName(device);
+            const bool cpu = run.deviceIsCpu(device);
+            p.row.group = (cpu ? "CPU device " : "GPU ") + std::to_string(device) +
+                          (name.empty() ? "" : " · " + std::string(name));
+            p.row.label = (cpu ? "Lane " : "Stream ") + std::to_string(stream);
+        }
+        return p;
+    };
+    auto threadGroup = [&](uint32_t thread) {
+        const auto name = run.threadName(thread);
+        return "Thread " + std::to_string(thread) + (name.empty() ? "" : " · " + std::string(name));
+    };
+
+    const auto& k = run.kernels;
+    for (size_t i = 0; i < k.size(); ++i)
+        deviceRow(k.device[i], k.stream[i])
+            .events.emplace_back(k.start_ns[i], k.end_ns[i], k.name[i],
+                                 EventRef{EventSource::Kernel, uint32_t(i)});
+    const auto& m = run.memcpy;
+    for (size_t i = 0; i < m.size(); ++i)
+        deviceRow(m.device[i], m.stream[i])
+            .events.emplace_back(m.start_ns[i], m.end_ns[i], 0,
+                                 EventRef{EventSource::Memcpy, uint32_t(i)});
+    const auto& ms = run.memset;
+    for (size_t i = 0; i < ms.size(); ++i)
+        deviceRow(ms.device[i], ms.stream[i])
+            .events.emplace_back(ms.start_ns[i], ms.end_ns[i], 0,
+                                 EventRef{EventSource::Memset, uint32_t(i)});
+    const auto& a = run.api;
+    for (size_t i = 0; i < a.size(); ++i) {
+        auto& p = rows[{1, a.thread[i], 0, 0}];
+        if (p.row.label.empty()) {
+            p.row.kind = RowKind::Api;
+            p.row.thread = a.thread[i];
+            p.row.group = threadGroup(a.thread[i]);
+            p.row.label = "CUDA API";
+        }
+        p.events.emplace_back(a.start_ns[i], a.end_ns[i], a.name[i],
+                              EventRef{EventSource::Api, uint32_t(i)});
+    }
+    const auto& r = run.ranges;
+    for (size_t i = 0; i < r.size(); ++i) {
+        auto& p = rows[{1, r.thread[i], 1, r.depth[i]}];
+        if (p.row.label.empty()) {
+            p.row.kind = RowKind::Range;
+            p.row.thread = r.thread[i];
+            p.row.depth = r.depth[i];
+            p.row.group = threadGroup(r.thread[i]);
+            p.row.label = "Ranges · depth " + std::to_string(r.depth[i]);
+        }
+        p.events.emplace_back(r.start_ns[i], r.end_ns[i], r.name[i],
+                              EventRef{EventSource::Range, uint32_t(i)});
+    }
+
+    int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+    for (auto& [key, p] : rows) {
+        finish(p.row, p.events);
+        if (p.row.size()) {
+            lo = std::min(lo, p.row.start.front());
+            hi = std::max(hi, p.row.maxEnd.back());
+        }
+        data->m_eventCount += p.row.size();
+        data->m_rows.push_back(std::move(p.row));
+    }
+    for (const auto& [name, series] : run.counters) {
+        if (series.size() == 0) continue;
+        TimelineRow row;
+        row.kind = RowKind::Counter;
+        row.group = "Counters";
+        row.label = name;
+        row.counter = &series;
+        const auto [mn, mx] = std::minmax_element(series.value.begin(), series.value.end());
+        row.counterMin = *mn;
+        row.counterMax = *mx;
+        lo = std::min(lo, series.time_ns.front());
+        hi = std::max(hi, series.time_ns.back());
+        data->m_rows.push_back(std::move(row));
+    }
+    if (lo > hi) lo = 0, hi = 1000;
+    if (hi <= lo) hi = lo + 1000;
+    data->m_begin = lo;
+    data->m_end = hi;
+
+    // Reverse indexes for selection from tables and for flow arrows.
+    data->m_where[int(EventSource::Kernel)].resize(k.size());
+    data->m_where[int(EventSource::Memcpy)].resize(m.size());
+    data->m_where[int(EventSource::Memset)].resize(ms.size());
+    data->m_where[int(EventSource::Api)].resize(a.size());
+    data->m_where[int(EventSource::Range)].resize(r.size());
+    for (uint32_t ri = 0; ri < data->m_rows.size(); ++ri) {
+        const auto& row = data->m_rows[ri];
+        for (uint32_t i = 0; i < row.size(); ++i) {
+            data->m_where[int(row.ref[i].source)][row.ref[i].index] = {ri, i};
+            if (row.ref[i].source == EventSource::Api)
+                data->m_apiByCorrelation.push_back({a.correlation[row.ref[i].index], {ri, i}});
+        }
+    }
+    std::sort(data->m_apiByCorrelation.begin(), data->m_apiByCorrelation.end());
+    return data;
+}
+
+void TimelineData::layoutRow(size_t rowIndex, double t0, double nsPerPx, int widthPx,
+                             std::vector<DrawItem>& out) const {
+    out.clear();
+    const TimelineRow& row = m_rows[rowIndex];
+    const size_t n = row.size();
+    if (n == 0 || nsPerPx <= 0) return;
+    const double t1 = t0 + nsPerPx * widthPx;
+    const double inv = 1.0 / nsPerPx;
+    auto px = [&](int64_t t) { return float((double(t) - t0) * inv); };
+    size_t i = row.firstEndingAfter(int64_t(std::floor(t0)));
+    while (i < n && double(row.start[i]) < t1) {
+        const float x0 = px(row.start[i]);
+        const float x1 = px(row.end[i]);
+        if (x1 - x0 >= kMinPx) {
+            out.push_back({x0, x1, uint32_t(i), 1});
+            ++i;
+            continue;
+        }
+        // Fold: swallow every event starting before the block's right edge + kMinPx, jumping by
+        // binary search instead of visiting them one by one.
+        DrawItem block{x0, std::max(x1, x0 + 1.0f), uint32_t(i), 0};
+        auto wide = [&](size_t e) { return px(row.end[e]) - px(row.start[e]) >= kMinPx; };
+        size_t j = i + 1;
+        while (j < n) {
+            const double limit = t0 + double(block.x1 + kMinPx) * nsPerPx;
+            size_t next = size_t(std::lower_bound(row.start.begin() + j, row.start.end(),
+                                                  int64_t(std::ceil(limit))) -
+                                 row.start.begin());
+            if (next > j && wide(next - 1)) --next; // a wide event is drawn on its own
+            if (next == j) break;
+            block.x1 = std::max(block.x1, px(row.end[next - 1]));
+            j = next;
+        }
+        block.count = uint32_t(j - i);
+        out.push_back(block);
+        i = j;
+    }
+}
+
+std::string TimelineData::eventName(size_t rowIndex, size_t index) const {
+    const auto& row = m_rows[rowIndex];
+    const auto ref = row.ref[index];
+    switch (ref.source) {
+    case EventSource::Memcpy:
+        return std::string("Memcpy ") + data::memcpyKindName(m_run->memcpy.kind[ref.index]);
+    case EventSource::Memset: return "Memset";
+    default: return std::string(m_run->strings.get(row.name[index]));
+    }
+}
+
+bool TimelineData::locate(EventRef ref, size_t& row, size_t& index) const {
+    const auto& where = m_where[int(ref.source)];
+    if (ref.index >= where.size()) return false;
+    row = where[ref.index].first;
+    index = where[ref.index].second;
+    return true;
+}
+
+bool TimelineData::findApiByCorrelation(uint32_t correlation, size_t& row, size_t& index) const {
+    if (correlation == 0) return false;
+    auto it = std::lower_bound(m_apiByCorrelation.begin(), m_apiByCorrelation.end(),
+                               std::make_pair(correlation, std::make_pair(0u, 0u)));
+    if (it == m_apiByCorrelation.end() || it->first != correlation) return false;
+    row = it->second.first;
+    index = it->second.second;
+    return true;
+}
+
+} // namespace ks::gui

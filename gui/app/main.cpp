@@ -1,0 +1,84 @@
+// kernscope: the Qt window. `kernscope [FILE...]` opens run files (or imports profiles).
+// Extra modes: --bench-timeline RUN (frame times), --synthetic-run N OUT (a benchmark fixture),
+// --screenshots DIR (opens the files, saves one PNG per page, exits).
+#include "data/RunFile.h"
+#include "data/SyntheticRun.h"
+#include "gui/app/MainWindow.h"
+#include "gui/app/Screenshots.h"
+#include "gui/app/TimelineBench.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Kernscope"));
+    QApplication::setApplicationName(QStringLiteral("kernscope"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.kernscope.Kernscope"));
+    QApplication::setStyle(QStringLiteral("Fusion"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Kernscope: GPU/CPU profiler and numerical diff viewer"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("Run files to open (*.ksr.h5), "
+                                                                         "or folded stacks to import"));
+    QCommandLineOption bench(QStringLiteral("bench-timeline"),
+                             QStringLiteral("Print timeline frame times for RUN and exit."),
+                             QStringLiteral("RUN"));
+    QCommandLineOption synthetic(QStringLiteral("synthetic-run"),
+                                 QStringLiteral("Write a synthetic run with N kernels to the file "
+                                                "given as the positional argument and exit."),
+                                 QStringLiteral("N"));
+    QCommandLineOption shots(QStringLiteral("screenshots"),
+                             QStringLiteral("Open the file, save a PNG of every page to DIR, exit."),
+                             QStringLiteral("DIR"));
+    QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system."),
+                             QStringLiteral("THEME"));
+    parser.addOptions({bench, synthetic, shots, theme});
+    parser.process(app);
+
+    if (parser.isSet(bench)) return ks::gui::benchTimeline(parser.value(bench), 1920, 1080, stdout);
+    if (parser.isSet(synthetic)) {
+        if (parser.positionalArguments().size() != 1) {
+            std::fprintf(stderr, "kernscope: --synthetic-run N needs one output file\n");
+            return 2;
+        }
+        ks::data::SyntheticOptions o;
+        o.kernels = parser.value(synthetic).toULongLong();
+        o.streams = 8;
+        o.names = 200;
+        o.kernelsPerStep = 2000;
+        auto run = ks::data::makeSyntheticRun(o);
+        const auto status = ks::data::writeRun(run, parser.positionalArguments()[0].toStdString());
+        if (!status) {
+            std::fprintf(stderr, "kernscope: %s\n", status.message().c_str());
+            return 2;
+        }
+        return 0;
+    }
+
+    ks::gui::MainWindow window;
+    if (parser.isSet(theme)) {
+        const QString t = parser.value(theme).toLower();
+        window.setTheme(t == QLatin1String("dark")    ? ks::gui::MainWindow::Theme::Dark
+                        : t == QLatin1String("light") ? ks::gui::MainWindow::Theme::Light
+                                                      : ks::gui::MainWindow::Theme::System);
+    }
+    if (parser.isSet(shots)) return ks::gui::takeScreenshots(window, parser.positionalArguments(),
+                                                             parser.value(shots));
+    window.show();
+    for (const QString& file : parser.positionalArguments()) {
+        const QString suffix = QFileInfo(file).suffix().toLower();
+        if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5") ||
+            ks::data::looksLikeRunFile(file.toStdString()))
+            window.openRun(file);
+        else
+            window.importProfile(file);
+    }
+    return app.exec();
+}
