@@ -137,6 +137,14 @@ Result<std::vector<Tensor>> readNpzFile(const std::string& path) {
         if (!readFully(f.get(), t.bytes.data(), t.bytes.size()))
             return makeError(where + ": truncated or corrupt member data: " +
                              zip_error_strerror(zip_file_get_error(f.get())));
+        // Read to the end of the member: libzip verifies the CRC only there.
+        std::byte rest[4096];
+        zip_int64_t got;
+        while ((got = zip_fread(f.get(), rest, sizeof rest)) > 0) {
+        }
+        if (got < 0)
+            return makeError(where + ": truncated or corrupt member data: " +
+                             zip_error_strerror(zip_file_get_error(f.get())));
         npy::normalise(t, h.value());
         out.push_back(std::move(t));
     }
@@ -359,6 +367,9 @@ ReferenceFormat detectReferenceFormat(const std::string& path) {
 Result<std::vector<Tensor>> readReferenceFile(const std::string& path,
                                               const ReferenceOptions& options) {
     if (!std::filesystem::exists(path)) return makeError(path + ": no such file");
+    if (lowerExtension(path) == ".pt" || lowerExtension(path) == ".pth")
+        return makeError(path + ": PyTorch .pt files are pickles and are not read; save with "
+                                "numpy.save/savez or safetensors instead");
     switch (detectReferenceFormat(path)) {
     case ReferenceFormat::Npy:
         return readNpyFile(path);
@@ -371,9 +382,6 @@ Result<std::vector<Tensor>> readReferenceFile(const std::string& path,
     case ReferenceFormat::Unknown:
         break;
     }
-    if (lowerExtension(path) == ".pt" || lowerExtension(path) == ".pth")
-        return makeError(path + ": PyTorch .pt files are pickles and are not read; save with "
-                                "numpy.save/savez or safetensors instead");
     return makeError(path + ": unknown reference format (expected .npy, .npz, .safetensors "
                             "or .h5)");
 }
