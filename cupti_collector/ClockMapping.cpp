@@ -18,16 +18,17 @@ ClockPair readClockPair(uint64_t (*sourceClock)(void*), void* context) {
     const int64_t before = realtimeNowNs();
     const uint64_t source = sourceClock(context);
     const int64_t after = realtimeNowNs();
-    return {source, before + (after - before) / 2};
+    return {source, before + (after - before) / 2, (after - before) / 2 + 1};
 }
 
 ClockMapping::ClockMapping(ClockPair start, ClockPair stop, int64_t originUnixNs)
     : m_sourceStart(int64_t(start.sourceNs)), m_runStart(start.realtimeNs - originUnixNs) {
     const int64_t sourceSpan = int64_t(stop.sourceNs) - int64_t(start.sourceNs);
     const int64_t realSpan = stop.realtimeNs - start.realtimeNs;
-    // Under a microsecond of disagreement is read noise: a constant offset is exact enough and
-    // keeps the conversion in integers.
-    if (sourceSpan > 0 && realSpan > 0 && std::llabs(realSpan - sourceSpan) > 1000) {
+    // Disagreement within the reads' uncertainty (plus 20 us of scheduling noise) is not drift:
+    // a constant offset is then exact enough and keeps the conversion in integers.
+    const int64_t noise = start.uncertaintyNs + stop.uncertaintyNs + 20'000;
+    if (sourceSpan > 0 && realSpan > 0 && std::llabs(realSpan - sourceSpan) > noise) {
         m_slope = double(realSpan) / double(sourceSpan);
         m_offsetOnly = false;
     }

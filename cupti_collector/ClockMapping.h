@@ -11,6 +11,7 @@ struct ActivityTables;
 struct ClockPair {
     uint64_t sourceNs = 0;
     int64_t realtimeNs = 0;
+    int64_t uncertaintyNs = 0; // half the time the two reads took
 };
 
 ClockPair readClockPair(uint64_t (*sourceClock)(void*), void* context);

@@ -1,0 +1,100 @@
+// The real CUPTI adapter. Without a driver it must fail gracefully; with a GPU ([gpu]) it must
+// record real kernels, copies and API calls with sane names and timestamps.
+#include "TinyKernel.h"
+#include "cupti_collector/ClockMapping.h"
+#include "cupti_collector/Collector.h"
+#include "cupti_collector/CuptiActivitySource.h"
+
+#include <catch2/catch.hpp>
+#include <cupti.h>
+
+#include <map>
+#include <vector>
+
+using namespace ks::cupti;
+
+namespace {
+bool haveGpu(std::string* why) {
+    std::string reason;
+    const bool have = !queryCudaDevices(&reason).empty();
+    if (why) *why = reason.empty() ? "no CUDA device" : reason;
+    return have;
+}
+} // namespace
+
+TEST_CASE("API names come from CUPTI without a driver, version suffix dropped", "[cupti]") {
+    CuptiActivitySource source;
+    CHECK(source.apiName(CUPTI_ACTIVITY_KIND_RUNTIME, CUPTI_RUNTIME_TRACE_CBID_cudaMemcpy_v3020) ==
+          "cudaMemcpy");
+    CHECK(source.apiName(CUPTI_ACTIVITY_KIND_DRIVER, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel) ==
+          "cuLaunchKernel");
+    CHECK(source.apiName(CUPTI_ACTIVITY_KIND_RUNTIME, 0xfffffu).empty());
+}
+
+TEST_CASE("without a driver the real collector reports GPU activity unavailable", "[cupti]") {
+    std::string why;
+    if (haveGpu(&why)) {
+        WARN("a CUDA device is present: the no-driver path is not exercised here");
+        return;
+    }
+    for (int attempt = 0; attempt < 2; ++attempt) { // a failed start leaves nothing behind
+        auto c = Collector::start(std::make_unique<CuptiActivitySource>(), {}, realtimeNowNs());
+        REQUIRE_FALSE(c.ok());
+        const std::string& m = c.error().message;
+        INFO(m);
+        CHECK(m.rfind("GPU activity unavailable: ", 0) == 0);
+        CHECK(m.find(cuptiErrorText(CUPTI_ERROR_UNKNOWN)) != std::string::npos);
+    }
+}
+
+TEST_CASE("a real run records kernels, copies and API calls with sane values", "[cupti][gpu]") {
+    std::string why;
+    if (!haveGpu(&why)) {
+        WARN("skipping [gpu] test: " << why);
+        return;
+    }
+    const int64_t origin = realtimeNowNs();
+    auto c = Collector::start(std::make_unique<CuptiActivitySource>(), {}, origin);
+    REQUIRE(c.ok());
+    constexpr int kN = 1 << 20, kThreads = 256, kBlocks = (kN + kThreads - 1) / kThreads;
+    std::vector<float> host(kN, 1.0f);
+    float* device = nullptr;
+    REQUIRE(cudaMalloc(reinterpret_cast<void**>(&device), kN * sizeof(float)) == cudaSuccess);
+    REQUIRE(cudaMemset(device, 0, kN * sizeof(float)) == cudaSuccess);
+    REQUIRE(cudaMemcpy(device, host.data(), kN * sizeof(float), cudaMemcpyHostToDevice) ==
+            cudaSuccess);
+    for (int i = 0; i < 3; ++i) REQUIRE(ksLaunchTinyKernel(device, kN, kBlocks, kThreads) == 0);
+    REQUIRE(cudaMemcpy(host.data(), device, kN * sizeof(float), cudaMemcpyDeviceToHost) ==
+            cudaSuccess);
+    REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+    cudaFree(device);
+    CHECK(host[0] == 15.0f); // ((1*2+1)*2+1)*2+1
+    const int64_t stopped = realtimeNowNs() - origin;
+
+    ks::data::Run run;
+    c.value()->stopInto(run);
+    INFO("collector status: " << run.collector.status);
+    REQUIRE(run.kernels.size() == 3);
+    REQUIRE(run.memcpy.size() == 2);
+    CHECK(run.memset.size() == 1);
+    REQUIRE(run.devices.size() >= 1);
+    CHECK(run.devices.sm_count[0] > 0);
+    std::map<uint32_t, size_t> apiByCorrelation;
+    for (size_t i = 0; i < run.api.size(); ++i) apiByCorrelation[run.api.correlation[i]] = i;
+    for (size_t i = 0; i < run.kernels.size(); ++i) {
+        CHECK(run.strings.get(run.kernels.name[i]).find("ksTinyKernel") != std::string::npos);
+        CHECK(run.kernels.grid_x[i] == uint32_t(kBlocks));
+        CHECK(run.kernels.block_x[i] == uint32_t(kThreads));
+        CHECK(run.kernels.start_ns[i] > 0);
+        CHECK(run.kernels.end_ns[i] > run.kernels.start_ns[i]);
+        CHECK(run.kernels.end_ns[i] < stopped);
+        // The launching API call started before the kernel did.
+        REQUIRE(apiByCorrelation.count(run.kernels.correlation[i]));
+        const size_t a = apiByCorrelation[run.kernels.correlation[i]];
+        CHECK(run.strings.get(run.api.name[a]).find("Launch") != std::string::npos);
+        CHECK(run.api.start_ns[a] <= run.kernels.start_ns[i]);
+    }
+    CHECK(run.memcpy.kind[0] == uint8_t(ks::data::MemcpyKind::HtoD));
+    CHECK(run.memcpy.bytes[0] == kN * sizeof(float));
+    CHECK(run.memcpy.kind[1] == uint8_t(ks::data::MemcpyKind::DtoH));
+}
