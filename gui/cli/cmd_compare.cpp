@@ -156,7 +156,10 @@ std::string fileStem(size_t k, const std::string& name) {
 
 void printFailure(const PairResult& p, int top) {
     const Metrics& m = p.metrics;
-    std::printf("\n%s vs %s: ", p.runName.c_str(), p.refName.c_str());
+    if (p.runName == p.refName)
+        std::printf("\n%s: ", p.runName.c_str());
+    else
+        std::printf("\n%s vs %s: ", p.runName.c_str(), p.refName.c_str());
     if (p.status == PairStatus::ShapeMismatch) {
         std::printf("shapes differ: %s vs %s\n", formatShape(p.runShape).c_str(),
                     formatShape(p.refShape).c_str());
@@ -182,11 +185,12 @@ void printFailure(const PairResult& p, int top) {
                     "positions disagree\n",
                     (long long)m.nanRun, (long long)m.nanRef, (long long)m.infRun,
                     (long long)m.infRef, (long long)m.nonFiniteMismatch);
-    if (top > 0 && !m.worst.empty()) {
+    if (top > 0 && !m.worst.empty() && m.worst[0].abs != 0) {
         std::printf("Worst elements:\n  %-16s %14s %14s %11s %11s %8s\n", "index", "run",
                     "reference", "abs", "rel", "ulp");
         for (int k = 0; k < top && k < int(m.worst.size()); ++k) {
             const WorstElement& w = m.worst[size_t(k)];
+            if (w.abs == 0) break; // the rest are exact
             std::printf("  %-16s %14s %14s %11s %11s %8s\n",
                         formatIndex(p.runShape, w.index).c_str(), fmt(w.run).c_str(),
                         fmt(w.ref).c_str(), fmt(w.abs).c_str(), fmt(w.rel).c_str(),

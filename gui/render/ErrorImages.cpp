@@ -59,8 +59,9 @@ void drawErrorHeatmap(QCustomPlot* plot, const ErrorGrid& grid, const QString& t
                                        double(grid.height * grid.blockRows - grid.rows)));
     // Log scale: zeros go to the bottom, infinities to the top of the range.
     double hi = grid.maxFinite > 0 ? grid.maxFinite : 1.0;
-    double lo = grid.minPositive > 0 && grid.minPositive <= hi ? grid.minPositive : hi * 1e-6;
-    if (lo >= hi) lo = hi / 10;
+    // At most 12 decades below the maximum, at least 3.
+    double lo = std::max(grid.minPositive, hi * 1e-12);
+    if (lo >= hi / 1000) lo = hi / 1000;
     for (int y = 0; y < grid.height; ++y)
         for (int x = 0; x < grid.width; ++x) {
             double v = grid.values[size_t(y) * size_t(grid.width) + size_t(x)];
