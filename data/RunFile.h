@@ -15,6 +15,12 @@ Status writeRun(const Run& run, const std::string& path);
 struct ReadOptions {
     bool tensorData = true; // false: tensor names, shapes and attributes only (bytes left empty)
     bool samples = true;    // false: skip /cpu/samples and /cpu/stacks
+    // When not empty, read only these columns ("/gpu/kernels/start_ns", ...): other columns stay
+    // empty, and tensors, samples, stacks and counters are skipped (counters are read when an
+    // entry starts with "/counters"). Checks still apply to what is read.
+    std::vector<std::string> onlyColumns;
+    // Threads that decompress chunks of large columns (0: one per core).
+    unsigned threads = 0;
 };
 
 // Reads and validates a run file. Errors name the file, the dataset and the problem.

@@ -1,13 +1,258 @@
-// Placeholder until the 'stats' command lands.
+// kernscope-cli stats: `nsys stats`-like summaries of a run file, as aligned tables, CSV or JSON.
+#include "ArgParser.h"
 #include "Commands.h"
 
+#include "data/RunFile.h"
+#include "data/Summary.h"
+#include "data/export/CsvExport.h"
+
+#include <charconv>
 #include <cstdio>
+#include <functional>
 
 namespace ks::cli {
+namespace {
 
-int cmdStats(const Args&) {
-    std::fprintf(stderr, "kernscope-cli stats: not built yet\n");
-    return 2;
+using namespace ks::data;
+
+// Display width of UTF-8 text ("µs" is two bytes, one column).
+size_t displayWidth(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+    return n;
+}
+
+// Columns right-aligned except the last (the name), which is left as is.
+struct TextTable {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+
+    std::string render() const {
+        std::vector<size_t> width(header.size());
+        for (size_t c = 0; c < header.size(); ++c) width[c] = displayWidth(header[c]);
+        for (const auto& r : rows)
+            for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], displayWidth(r[c]));
+        std::string out;
+        auto line = [&](const std::vector<std::string>& cells) {
+            for (size_t c = 0; c < cells.size(); ++c) {
+                const bool last = c + 1 == cells.size();
+                const std::string pad(width[c] - displayWidth(cells[c]), ' ');
+                out += last ? cells[c] : pad + cells[c] + "  ";
+            }
+            out += "\n";
+        };
+        line(header);
+        std::vector<std::string> rule;
+        for (size_t c = 0; c < header.size(); ++c) rule.push_back(std::string(width[c], '-'));
+        line(rule);
+        for (const auto& r : rows) line(r);
+        return out;
+    }
+};
+
+std::string percent(double p) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.1f", p);
+    return buf;
+}
+
+std::string gbps(double v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
+std::string bytes(uint64_t b) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = double(b);
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", v, units[u]);
+    return buf;
+}
+
+const std::vector<std::string> kTimeHeader = {"Time (%)", "Total", "Instances", "Avg",
+                                              "Med",      "Min",   "Max",       "StdDev"};
+
+std::vector<std::string> timeCells(double pct, const DurationStats& s) {
+    return {percent(pct),
+            formatDuration(double(s.total)),
+            std::to_string(s.count),
+            formatDuration(s.avg),
+            formatDuration(s.median),
+            formatDuration(double(s.min)),
+            formatDuration(double(s.max)),
+            formatDuration(s.stddev)};
+}
+
+template <class Row> size_t shown(const std::vector<Row>& rows, size_t limit) {
+    return limit == 0 ? rows.size() : std::min(rows.size(), limit);
+}
+
+template <class Row> std::string more(const std::vector<Row>& rows, size_t limit) {
+    const size_t n = shown(rows, limit);
+    return n < rows.size()
+               ? "  (" + std::to_string(rows.size() - n) + " more rows; --limit 0 shows all)\n"
+               : "";
+}
+
+std::string kernelTable(const std::vector<KernelSummaryRow>& rows, size_t limit) {
+    TextTable t;
+    t.header = kTimeHeader;
+    for (const char* h : {"Grid", "Block", "Regs", "Shared", "Name"}) t.header.push_back(h);
+    for (size_t i = 0; i < shown(rows, limit); ++i) {
+        const auto& r = rows[i];
+        const LaunchConfig& c = r.config;
+        auto cells = timeCells(r.timePercent, r.time);
+        cells.push_back(std::to_string(c.grid_x) + "x" + std::to_string(c.grid_y) + "x" +
+                        std::to_string(c.grid_z));
+        cells.push_back(std::to_string(c.block_x) + "x" + std::to_string(c.block_y) + "x" +
+                        std::to_string(c.block_z));
+        cells.push_back(std::to_string(c.registers_per_thread));
+        cells.push_back(bytes(uint64_t(c.shared_static) + c.shared_dynamic));
+        cells.push_back(r.name);
+        t.rows.push_back(std::move(cells));
+    }
+    return t.render() + more(rows, limit);
+}
+
+std::string memoryTable(const std::vector<MemorySummaryRow>& rows, size_t limit) {
+    TextTable t;
+    t.header = kTimeHeader;
+    for (const char* h : {"Total Bytes", "Avg GB/s", "Peak GB/s", "Operation"})
+        t.header.push_back(h);
+    for (size_t i = 0; i < shown(rows, limit); ++i) {
+        const auto& r = rows[i];
+        auto cells = timeCells(r.timePercent, r.time);
+        cells.push_back(bytes(r.bytes));
+        cells.push_back(gbps(r.avgGBps));
+        cells.push_back(gbps(r.peakGBps));
+        cells.push_back(r.operation);
+        t.rows.push_back(std::move(cells));
+    }
+    return t.render() + more(rows, limit);
+}
+
+std::string namedTable(const std::vector<NamedSummaryRow>& rows, size_t limit) {
+    TextTable t;
+    t.header = kTimeHeader;
+    t.header.push_back("Name");
+    for (size_t i = 0; i < shown(rows, limit); ++i) {
+        auto cells = timeCells(rows[i].timePercent, rows[i].time);
+        cells.push_back(rows[i].name);
+        t.rows.push_back(std::move(cells));
+    }
+    return t.render() + more(rows, limit);
+}
+
+struct Report {
+    const char* name;  // --report value and JSON key
+    const char* title; // table heading
+    std::vector<std::string> (*columns)();
+    std::function<size_t(const Run&)> count;
+    std::function<std::string(const Run&, const std::string& format, size_t limit)> render;
+};
+
+} // namespace
+
+int cmdStats(const Args& args) {
+    std::string path, report = "all", format = "table", limit = "0";
+    ArgParser p("stats",
+                "Print nsys-stats-like summaries of a run file: GPU kernels (with the most\n"
+                "common launch config), memory operations by kind, CUDA API calls and CPU "
+                "ranges.");
+    p.positional("RUN", &path, "the run file (*.ksr.h5)");
+    p.option("--report", &report, "NAME", "which summary",
+             {"kernels", "memcpy", "api", "ranges", "all"});
+    p.option("--format", &format, "FMT", "output format", {"table", "csv", "json"});
+    p.option("--limit", &limit, "N", "show at most N rows per table (0: all)");
+    p.epilog("Durations: Avg/Med/Min/Max in ns (csv/json) or human units (table); StdDev is the\n"
+             "sample standard deviation (n-1), like nsys. Rows are sorted by total time.\n"
+             "example: kernscope-cli stats run.ksr.h5 --report kernels --format csv > kernels.csv");
+    if (auto code = p.parse(args)) return *code;
+    size_t rowLimit = 0;
+    const auto [end, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), rowLimit);
+    if (ec != std::errc() || end != limit.data() + limit.size())
+        return p.fail("--limit needs a whole number >= 0, got '" + limit + "'");
+
+    const Report reports[] = {
+        {"kernels", "GPU kernel summary", kernelSummaryColumns,
+         [](const Run& r) { return r.kernels.start_ns.size(); },
+         [](const Run& r, const std::string& f, size_t lim) {
+             auto rows = kernelSummary(r.kernels, r.strings);
+             return f == "csv"    ? kernelSummaryCsv(rows)
+                    : f == "json" ? kernelSummaryJson(rows)
+                                  : kernelTable(rows, lim);
+         }},
+        {"memcpy", "GPU memory operation summary (by kind)", memorySummaryColumns,
+         [](const Run& r) { return r.memcpy.start_ns.size() + r.memset.start_ns.size(); },
+         [](const Run& r, const std::string& f, size_t lim) {
+             auto rows = memorySummary(r.memcpy, r.memset);
+             return f == "csv"    ? memorySummaryCsv(rows)
+                    : f == "json" ? memorySummaryJson(rows)
+                                  : memoryTable(rows, lim);
+         }},
+        {"api", "CUDA API summary", apiSummaryColumns,
+         [](const Run& r) { return r.api.start_ns.size(); },
+         [](const Run& r, const std::string& f, size_t lim) {
+             auto rows = apiSummary(r.api, r.strings);
+             return f == "csv"    ? namedSummaryCsv(rows)
+                    : f == "json" ? namedSummaryJson(rows)
+                                  : namedTable(rows, lim);
+         }},
+        {"ranges", "CPU range summary", rangeSummaryColumns,
+         [](const Run& r) { return r.ranges.start_ns.size(); },
+         [](const Run& r, const std::string& f, size_t lim) {
+             auto rows = rangeSummary(r.ranges, r.strings);
+             return f == "csv"    ? namedSummaryCsv(rows)
+                    : f == "json" ? namedSummaryJson(rows)
+                                  : namedTable(rows, lim);
+         }},
+    };
+
+    // Read only the columns the chosen summaries need.
+    ReadOptions options;
+    for (const Report& r : reports)
+        if (report == "all" || report == r.name)
+            for (auto& c : r.columns()) options.onlyColumns.push_back(c);
+    auto run = readRun(path, options);
+    if (!run) {
+        std::fprintf(stderr, "kernscope-cli stats: %s\n", run.error().message.c_str());
+        return 2;
+    }
+
+    std::string out;
+    if (format == "json") out += "{";
+    bool first = true;
+    for (const Report& r : reports) {
+        if (report != "all" && report != r.name) continue;
+        const std::string body = r.render(*run, format, rowLimit);
+        if (format == "json") {
+            out += std::string(first ? "\n" : ",\n") + "\"" + r.name + "\": " + body;
+        } else if (format == "csv") {
+            if (report == "all") out += std::string(first ? "" : "\n") + "# " + r.name + "\n";
+            out += body;
+        } else {
+            const size_t n = r.count(*run);
+            out += std::string(first ? "" : "\n") + r.title + " (" + path + ")\n\n";
+            out += n == 0 ? std::string("  (none in this run)\n") : body;
+        }
+        first = false;
+    }
+    if (format == "json") out += "\n}\n";
+    if (format == "table") {
+        const CollectorInfo& c = run->collector;
+        if (c.dropped_records > 0)
+            out += "\nwarning: the collector dropped " + std::to_string(c.dropped_records) +
+                   " records: these summaries are incomplete\n";
+        if (!c.status.empty() && c.status != "ok") out += "\nnote: " + c.status + "\n";
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 2;
 }
 
 } // namespace ks::cli
