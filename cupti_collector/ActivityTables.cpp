@@ -7,8 +7,14 @@ namespace ks::cupti {
 
 namespace {
 
-// Appends every column of `from` to `to` (same table type).
-template <class Table> void appendColumns(Table& to, const Table& from) {
+// Appends every column of `from` to `to` (same table type); moves them when `to` is empty, which
+// saves a copy and fresh pages for every column.
+template <class Table> void appendColumns(Table& to, Table& from) {
+    if (to.size() == 0) {
+        to = std::move(from);
+        from = Table{};
+        return;
+    }
     to.forEachColumn([&](const char* name, auto& column) {
         data::forEachColumn(from, [&](const char* fromName, const auto& fromColumn) {
             if constexpr (std::is_same_v<std::decay_t<decltype(column)>,
@@ -26,7 +32,7 @@ void remap(std::vector<uint32_t>& column, size_t from, const std::vector<uint32_
 
 } // namespace
 
-void ActivityTables::appendTo(data::Run& run, const std::vector<DeviceProperties>& devices) const {
+void ActivityTables::appendTo(data::Run& run, const std::vector<DeviceProperties>& devices) {
     // String ids: ours -> the run's.
     std::vector<uint32_t> stringIds(strings.size());
     for (uint32_t i = 0; i < strings.size(); ++i) stringIds[i] = run.strings.intern(strings.get(i));

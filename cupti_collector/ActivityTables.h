@@ -26,8 +26,9 @@ struct ActivityTables {
 
     // Appends the tables to `run`. GPU devices are added to run.devices (kind "gpu"; an existing
     // gpu row with the same name is reused) and the device column is remapped from CUDA ordinals to
-    // run device ids. Collector counters are added to run.collector.
-    void appendTo(data::Run& run, const std::vector<DeviceProperties>& devices) const;
+    // run device ids. Collector counters are added to run.collector. Columns are moved, not
+    // copied, where the run's table is empty: the tables are left empty.
+    void appendTo(data::Run& run, const std::vector<DeviceProperties>& devices);
 };
 
 } // namespace ks::cupti

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 namespace ks::cupti {
 
@@ -18,6 +19,8 @@ BufferPool::BufferPool(size_t bufferBytes, size_t maxBuffers, size_t preallocate
     for (size_t i = 0; i < preallocated; ++i) {
         auto* b = static_cast<uint8_t*>(std::aligned_alloc(kAlignment, m_bufferBytes));
         if (!b) break;
+        // Touch the pages now, before the model runs, not when CUPTI first writes records.
+        std::memset(b, 0, m_bufferBytes);
         m_all.push_back(b);
         m_free.push_back(b);
     }
