@@ -64,13 +64,13 @@ def save_tensors(path, tensors, attrs=None):
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npz":
         with open(tmp, "wb") as f:
-            np.savez(f, **{k: np.ascontiguousarray(v) for k, v in tensors.items()})
+            np.savez(f, **{k: np.array(v, order="C") for k, v in tensors.items()})
     elif ext in (".h5", ".hdf5"):
         import h5py  # optional: only for HDF5 output
 
         with h5py.File(tmp, "w") as f:
             for name, value in tensors.items():
-                ds = f.create_dataset(name, data=np.ascontiguousarray(value))
+                ds = f.create_dataset(name, data=np.array(value, order="C"))
                 for key, val in attrs.get(name, {}).items():
                     ds.attrs[key] = val
     else:
