@@ -231,8 +231,8 @@ int cmdRecord(const Args& args) {
 
     // GPU activity only on the CUDA backend; without it the run is still complete.
     std::unique_ptr<GpuCollection> gpu;
+    std::string why; // kept: the run file says why it has no GPU activity
     if (be.name() == "cuda") {
-        std::string why;
         gpu = GpuCollection::start(tracer.originUnixNs(), &why);
         if (!gpu) std::fprintf(stderr, "kernscope-cli record: warning: %s\n", why.c_str());
     }
@@ -247,6 +247,7 @@ int cmdRecord(const Args& args) {
 
     data::Run run = tracer.take();
     if (gpu) gpu->stopInto(run);
+    else if (!why.empty()) run.collector.status = why;
     if (!status) {
         std::fprintf(stderr, "kernscope-cli record: %s\n", status.message().c_str());
         return 2;
