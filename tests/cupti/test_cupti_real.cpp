@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <cupti.h>
+#include <nvtx3/nvToolsExt.h>
 
 #include <map>
 #include <vector>
@@ -57,6 +58,7 @@ TEST_CASE("a real run records kernels, copies and API calls with sane values", "
     auto c = Collector::start(std::make_unique<CuptiActivitySource>(), {}, origin);
     REQUIRE(c.ok());
     constexpr int kN = 1 << 20, kThreads = 256, kBlocks = (kN + kThreads - 1) / kThreads;
+    nvtxRangePushA("ks-gpu-test"); // the CPU range that launches everything below
     std::vector<float> host(kN, 1.0f);
     float* device = nullptr;
     REQUIRE(cudaMalloc(reinterpret_cast<void**>(&device), kN * sizeof(float)) == cudaSuccess);
@@ -67,6 +69,7 @@ TEST_CASE("a real run records kernels, copies and API calls with sane values", "
     REQUIRE(cudaMemcpy(host.data(), device, kN * sizeof(float), cudaMemcpyDeviceToHost) ==
             cudaSuccess);
     REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+    nvtxRangePop();
     cudaFree(device);
     CHECK(host[0] == 15.0f); // ((1*2+1)*2+1)*2+1
     const int64_t stopped = realtimeNowNs() - origin;
@@ -94,6 +97,20 @@ TEST_CASE("a real run records kernels, copies and API calls with sane values", "
         CHECK(run.strings.get(run.api.name[a]).find("Launch") != std::string::npos);
         CHECK(run.api.start_ns[a] <= run.kernels.start_ns[i]);
     }
+    // The NVTX range (via CUPTI's MARKER records) encloses the kernels it launched.
+    int64_t rangeStart = -1, rangeEnd = -1;
+    for (size_t i = 0; i < run.ranges.size(); ++i)
+        if (run.strings.get(run.ranges.name[i]) == "ks-gpu-test") {
+            rangeStart = run.ranges.start_ns[i];
+            rangeEnd = run.ranges.end_ns[i];
+            CHECK(run.strings.get(run.ranges.category[i]) == "nvtx");
+        }
+    CHECK(rangeStart >= 0);
+    for (size_t i = 0; i < run.kernels.size(); ++i) {
+        CHECK(run.kernels.start_ns[i] >= rangeStart);
+        CHECK(run.kernels.end_ns[i] <= rangeEnd);
+    }
+    CHECK(run.collector.unmatched_markers == 0);
     CHECK(run.memcpy.kind[0] == uint8_t(ks::data::MemcpyKind::HtoD));
     CHECK(run.memcpy.bytes[0] == kN * sizeof(float));
     CHECK(run.memcpy.kind[1] == uint8_t(ks::data::MemcpyKind::DtoH));
