@@ -49,7 +49,7 @@ def main(run_path, csv_dir):
     with h5py.File(run_path, "r") as f:
         blob = f["strings/data"][...].tobytes()
         offsets = f["strings/offsets"][...]
-        text = lambda i: blob[offsets[i]:offsets[i + 1]].decode("utf-8")
+        text = lambda i: blob[offsets[int(i)]:offsets[int(i) + 1]].decode("utf-8")
         k = {c: f["gpu/kernels"][c][...] for c in ["start_ns", "end_ns", "name"] + CONFIG}
         m = {c: f["gpu/memcpy"][c][...] for c in ["start_ns", "end_ns", "kind", "bytes"]}
         s = {c: f["gpu/memset"][c][...] for c in ["start_ns", "end_ns", "bytes"]}
@@ -64,14 +64,14 @@ def main(run_path, csv_dir):
     compare(ours, expected, "Name", "kernels")
     counts = df.groupby(["name"] + CONFIG).size().rename("n").reset_index()
     counts = counts.sort_values(["name", "n"] + CONFIG, ascending=[True, False] + [True] * 9)
-    for _, r in counts.drop_duplicates("name").iterrows():
-        row = ours.set_index("Name").loc[text(r["name"])]
+    for r in counts.drop_duplicates("name").itertuples():
+        row = ours.set_index("Name").loc[text(r.name)]
         want = (f"{r.grid_x}x{r.grid_y}x{r.grid_z}", f"{r.block_x}x{r.block_y}x{r.block_z}",
                 r.registers_per_thread, r.shared_static, r.shared_dynamic, r.n)
         got = (row["Grid"], row["Block"], row["Registers Per Thread"], row["Static Shared (B)"],
                row["Dynamic Shared (B)"], row["Config Instances"])
         if tuple(map(str, want)) != tuple(map(str, got)):
-            failures.append(f"kernels {text(r['name'])!r} launch config: ours {got} vs {want}")
+            failures.append(f"kernels {text(r.name)!r} launch config: ours {got} vs {want}")
 
     # Memory operations by kind; bandwidth in GB/s = bytes per ns.
     expected, gbps = {}, {}
