@@ -3,6 +3,7 @@
 #include "cupti_collector/ActivityTables.h"
 #include "cupti_collector/ClockMapping.h"
 #include "cupti_collector/RecordTranslator.h"
+#include "data/Run.h"
 
 #include <catch2/catch.hpp>
 
@@ -245,4 +246,51 @@ TEST_CASE("clock mapping moves source times to the run origin", "[cupti]") {
         CHECK(out.api.start_ns[0] == 57);
         CHECK(out.ranges.start_ns[0] == 17);
     }
+}
+
+TEST_CASE("appending to a run with rows remaps string and device ids", "[cupti]") {
+    // The run already has a CPU device, the engine's GPU row (no properties yet), a kernel and
+    // a CPU range, all with their own string ids.
+    ks::data::Run run;
+    run.addDevice("cpu", "host");
+    run.addDevice("gpu", "NVIDIA H100 80GB HBM3");
+    run.kernels.forEachColumn([](const char*, auto& column) { column.emplace_back(); });
+    run.kernels.name.back() = run.strings.intern("cpu_gemm");
+    run.ranges.forEachColumn([](const char*, auto& column) { column.emplace_back(); });
+    run.ranges.name.back() = run.strings.intern("step 0");
+    run.ranges.category.back() = run.strings.intern("engine");
+
+    auto t = makeTranslator();
+    feed(t, kernelRecord(kT0 + 100, kT0 + 200, 3, 9, "gpu_gemm"));
+    auto k2 = kernelRecord(kT0 + 300, kT0 + 400, 3, 10, "cpu_gemm"); // a name the run has
+    k2.deviceId = 1;
+    feed(t, k2);
+    feed(t, markerRecord(CUPTI_ACTIVITY_FLAG_MARKER_INSTANTANEOUS, kT0 + 50, 1, 1, "mark"));
+    ActivityTables out = t.finish();
+    DeviceProperties d0, d1;
+    d0.ordinal = 0;
+    d0.name = "NVIDIA H100 80GB HBM3";
+    d0.smCount = 132;
+    d1.ordinal = 1;
+    d1.name = "NVIDIA H100 80GB HBM3"; // a second, identical GPU gets a row of its own
+    d1.smCount = 132;
+    out.zeroTimestampRecords = 2;
+    out.appendTo(run, {d0, d1});
+
+    REQUIRE(run.kernels.size() == 3);
+    CHECK(run.strings.get(run.kernels.name[0]) == "cpu_gemm");
+    CHECK(run.strings.get(run.kernels.name[1]) == "gpu_gemm");
+    CHECK(run.strings.get(run.kernels.name[2]) == "cpu_gemm");
+    CHECK(run.kernels.name[2] == run.kernels.name[0]);
+    REQUIRE(run.devices.size() == 3);
+    CHECK(run.kernels.device[1] == 1); // ordinal 0 -> the engine's existing GPU row
+    CHECK(run.devices.sm_count[1] == 132);
+    CHECK(run.kernels.device[2] == 2); // ordinal 1 -> a new row
+    CHECK(run.strings.get(run.devices.kind[2]) == "gpu");
+    REQUIRE(run.ranges.size() == 2);
+    CHECK(run.strings.get(run.ranges.name[0]) == "step 0");
+    CHECK(run.strings.get(run.ranges.category[0]) == "engine");
+    CHECK(run.strings.get(run.ranges.name[1]) == "mark");
+    CHECK(run.strings.get(run.ranges.category[1]) == "nvtx mark");
+    CHECK(run.collector.zero_timestamp_records == 2);
 }
