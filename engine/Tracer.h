@@ -1,7 +1,11 @@
 #pragma once
 // The engine's CPU tracer: NVTX-style push/pop ranges, CPU "kernels" and counters, recorded into
-// preallocated vectors on the engine thread and moved into a data::Run at the end. A range costs
-// two steady_clock reads and a vector append; names are interned once, up front, by the caller.
+// preallocated vectors on the engine thread and moved into a data::Run at the end.
+//
+// A range costs two timestamp reads and one vector append. Timestamps are raw ticks: the CPU's
+// invariant TSC where there is one (a clock_gettime call costs ~50 ns on some VMs, rdtsc far
+// less), else steady_clock ns. take() converts ticks to ns since the origin with a rate measured
+// against steady_clock over the whole run.
 #include "data/Run.h"
 
 #include <chrono>
@@ -9,6 +13,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define KS_TRACER_HAVE_TSC 1
+#endif
 
 namespace ks::engine {
 
@@ -20,44 +28,56 @@ public:
     bool enabled() const { return m_enabled; }
     // Time origin: CLOCK_REALTIME ns at construction; every timestamp is ns since then.
     int64_t originUnixNs() const { return m_originUnixNs; }
-    int64_t now() const {
+
+    // A raw timestamp for push/kernel/counter; converted to ns by take().
+    int64_t stamp() const {
+#ifdef KS_TRACER_HAVE_TSC
+        if (m_useTsc) return int64_t(__rdtsc());
+#endif
         return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - m_originSteady)
+                   std::chrono::steady_clock::now().time_since_epoch())
             .count();
     }
 
-    uint32_t intern(std::string_view name) { return m_run.strings.intern(name); }
+    uint32_t intern(std::string_view name) {
+        return m_run.strings.intern(name);
+    }
 
     void push(uint32_t name) {
         if (!m_enabled) return;
-        m_open.push_back(uint32_t(m_run.ranges.start_ns.size()));
-        auto& r = m_run.ranges;
-        r.start_ns.push_back(now());
-        r.end_ns.push_back(0);
-        r.thread.push_back(m_thread);
-        r.depth.push_back(uint32_t(m_open.size() - 1));
-        r.name.push_back(name);
-        r.category.push_back(m_category);
+        m_open.push_back(uint32_t(m_ranges.size()));
+        m_ranges.push_back({stamp(), 0, name, uint32_t(m_open.size() - 1)});
     }
     void pop() {
         if (!m_enabled || m_open.empty()) return;
-        m_run.ranges.end_ns[m_open.back()] = now();
+        m_ranges[m_open.back()].end = stamp();
         m_open.pop_back();
     }
-    // A finished op on a CPU "device" (stream = worker lane).
-    void kernel(uint32_t device, uint32_t stream, uint32_t name, int64_t startNs, int64_t endNs);
-    void counter(const std::string& name, int64_t timeNs, double value);
+    // A finished op on a CPU "device" (stream = worker lane); times from stamp().
+    void kernel(uint32_t device, uint32_t stream, uint32_t name, int64_t startStamp,
+                int64_t endStamp);
+    void counter(const std::string& name, int64_t atStamp, double value);
 
-    // The run being built (strings, devices, threads...); hand it over with take().
-    data::Run& run() { return m_run; }
-    // Closes open ranges and returns the run with info.origin_unix_ns set.
+    // The run being built (strings, devices, threads, tensors...); hand it over with take().
+    data::Run& run() {
+        return m_run;
+    }
+    // Closes open ranges, converts every timestamp to ns since the origin and returns the run.
     data::Run take();
 
 private:
     bool m_enabled;
+    bool m_useTsc = false;
     int64_t m_originUnixNs;
-    std::chrono::steady_clock::time_point m_originSteady;
+    int64_t m_originSteadyNs;
+    int64_t m_originStamp;
+    // One record per range (a single append per push), turned into columns by take().
+    struct RangeRecord {
+        int64_t start, end;
+        uint32_t name, depth;
+    };
     data::Run m_run;
+    std::vector<RangeRecord> m_ranges;
     std::vector<uint32_t> m_open; // indices of open ranges, innermost last
     uint32_t m_thread = 0;
     uint32_t m_category = 0;

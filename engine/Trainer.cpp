@@ -95,9 +95,9 @@ struct Trainer::Impl {
 
     template <class F> Status op(uint32_t kernelName, F&& f) {
         if (!recordKernels) return f();
-        const int64_t t0 = tracer.now();
+        const int64_t t0 = tracer.stamp();
         Status s = f();
-        tracer.kernel(cpuDevice, 0, kernelName, t0, tracer.now());
+        tracer.kernel(cpuDevice, 0, kernelName, t0, tracer.stamp());
         return s;
     }
 
@@ -488,7 +488,7 @@ Result<StepResult> Trainer::step() {
         }
         KS_TRY(be.synchronize());
     }
-    const int64_t t = tr.now();
+    const int64_t t = tr.stamp();
     tr.counter("loss", t, result.loss);
     if (mlp) tr.counter("accuracy", t, result.accuracy);
     ++m_step;

@@ -1,0 +1,93 @@
+// Engine benchmarks: one mlp training step (784-256-10, batch 128, SGD) on the CPU backend with
+// tracing on and off, and the tracer's cost per range. Prints "name value unit" lines.
+//   bench_engine [steps=300] [threads=cores]
+#include "engine/Backend.h"
+#include "engine/SystemInfo.h"
+#include "engine/Trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+using namespace ks::engine;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Median ms per step over `steps` timed steps after a warm-up.
+double stepMs(Backend& backend, bool tracing, int steps) {
+    TrainConfig cfg;
+    cfg.steps = steps + 20;
+    cfg.dumpSteps.clear();
+    Tracer tracer(tracing);
+    auto trainer = Trainer::create(cfg, backend, tracer);
+    if (!trainer) {
+        std::fprintf(stderr, "bench_engine: %s\n", trainer.error().message.c_str());
+        std::exit(1);
+    }
+    for (int i = 0; i < 20; ++i) (void)trainer.value()->step();
+    std::vector<double> ms;
+    for (int i = 0; i < steps; ++i) {
+        const auto t0 = Clock::now();
+        (void)trainer.value()->step();
+        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
+    return ms[ms.size() / 2];
+}
+
+// ns per push/pop pair, best of 5 rounds of 200k ranges.
+double rangeNs(bool enabled) {
+    double best = 1e9;
+    for (int round = 0; round < 5; ++round) {
+        Tracer tracer(enabled);
+        const uint32_t name = tracer.intern("fc1");
+        const int n = 200000;
+        const auto t0 = Clock::now();
+        for (int i = 0; i < n; ++i) {
+            tracer.push(name);
+            tracer.pop();
+        }
+        best =
+            std::min(best, std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / n);
+    }
+    return best;
+}
+
+// ns per tracer timestamp (a range takes two).
+double clockNs() {
+    Tracer tracer;
+    const int n = 1000000;
+    int64_t sink = 0;
+    const auto t0 = Clock::now();
+    for (int i = 0; i < n; ++i) sink += tracer.stamp();
+    const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / n;
+    return sink == 42 ? 0 : ns;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const int steps = argc > 1 ? std::atoi(argv[1]) : 300;
+    const int threads = argc > 2 ? std::atoi(argv[2]) : cpuCount();
+    auto backend = createCpuBackend(threads);
+    std::printf("threads %d\n", threads);
+    // Interleave off/on runs so frequency drift hits both alike.
+    double off = 1e9, on = 1e9;
+    for (int r = 0; r < 3; ++r) {
+        off = std::min(off, stepMs(*backend, false, steps));
+        on = std::min(on, stepMs(*backend, true, steps));
+    }
+    std::printf("engine_step_ms_untraced %.4f ms\n", off);
+    std::printf("engine_step_ms_traced %.4f ms\n", on);
+    std::printf("tracing_overhead_pct %.2f %%\n", (on - off) / off * 100);
+    const double rOn = rangeNs(true), rOff = rangeNs(false);
+    std::printf("tracer_range_ns %.1f ns\n", rOn);
+    std::printf("tracer_range_disabled_ns %.1f ns\n", rOff);
+    std::printf("timestamp_read_ns %.1f ns\n", clockNs());
+    // Per traced step: 28 ranges and 17 kernels for 784-256-10.
+    std::printf("ranges_per_step 28\nkernels_per_step 17\n");
+    return 0;
+}
