@@ -1,6 +1,14 @@
 #include "cupti_collector/Collector.h"
 
+#include <set>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace ks::cupti {
+
+uint32_t currentSystemThreadId() {
+    return uint32_t(syscall(SYS_gettid));
+}
 
 namespace {
 uint64_t sourceClock(void* source) {
@@ -24,6 +32,7 @@ data::Result<std::unique_ptr<Collector>> Collector::start(std::unique_ptr<Activi
     // The translation thread starts first: buffers may complete as soon as the source is enabled.
     c->m_thread = std::thread([raw = c.get()] { raw->translateLoop(); });
     c->m_startClock = readClockPair(sourceClock, c->m_source.get());
+    c->m_callerThread = currentSystemThreadId();
     SourceOptions sourceOptions;
     sourceOptions.serializeKernels = options.serializeKernels;
     if (data::Status s = c->m_source->enable(sourceOptions, c.get()); !s) {
@@ -77,6 +86,16 @@ void Collector::stopInto(data::Run& run) {
 
     ActivityTables tables = m_translator.finish();
     ClockMapping(m_startClock, stopClock, m_origin).apply(tables);
+    if (m_options.callerThreadRunId) {
+        for (auto* column : {&tables.api.thread, &tables.ranges.thread})
+            for (uint32_t& t : *column)
+                if (t == m_callerThread) t = *m_options.callerThreadRunId;
+    }
+    // Host threads seen only by CUPTI get a name, so the views do not show bare numbers.
+    std::set<uint32_t> threads(tables.api.thread.begin(), tables.api.thread.end());
+    threads.insert(tables.ranges.thread.begin(), tables.ranges.thread.end());
+    for (uint32_t t : threads)
+        if (run.threadName(t).empty()) run.nameThread(t, "CUDA host thread " + std::to_string(t));
     tables.appendTo(run, m_source->devices());
 
     run.collector.dropped_records += dropped;

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace ks::cupti {
@@ -21,7 +22,14 @@ struct CollectorOptions {
     size_t bufferBytes = 8u << 20;  // each activity buffer
     size_t maxBuffers = 32;         // the pool's cap (256 MiB with the default size)
     size_t preallocatedBuffers = 2; // allocated at start, before the model runs
+    // CUPTI names host threads by their system id (gettid). When set, the thread that calls
+    // start() gets this run thread id instead, so its API calls and NVTX ranges share a row with
+    // the CPU ranges the caller records itself (the engine's thread).
+    std::optional<uint32_t> callerThreadRunId;
 };
+
+// The calling thread's system id (gettid), the id CUPTI puts in its records.
+uint32_t currentSystemThreadId();
 
 class Collector final : public BufferSink {
 public:
@@ -55,6 +63,7 @@ private:
     CompletionQueue m_queue;
     RecordTranslator m_translator;
     ClockPair m_startClock;
+    uint32_t m_callerThread = 0;
     std::thread m_thread;
     std::atomic<uint64_t> m_recordsTranslated{0};
     bool m_stopped = false;

@@ -91,6 +91,10 @@ data::Status CuptiActivitySource::enable(const SourceOptions& options, BufferSin
             data::makeError("GPU activity unavailable: " + what + ": " + cuptiErrorText(r)));
     };
     setNvtxInjection();
+    // gettid rather than pthread_self: the ids other tools (perf, /proc) show.
+    if (CUptiResult r = cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM);
+        r != CUPTI_SUCCESS)
+        m_warnings.push_back("host thread ids are pthread ids: " + cuptiErrorText(r));
     if (CUptiResult r = cuptiActivityRegisterCallbacks(onBufferRequested, onBufferCompleted);
         r != CUPTI_SUCCESS)
         return fail("cuptiActivityRegisterCallbacks failed", r);

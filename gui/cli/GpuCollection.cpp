@@ -41,9 +41,12 @@ private:
 } // namespace
 
 std::unique_ptr<GpuCollection> GpuCollection::start(int64_t originUnixNs,
-                                                    std::string* whyUnavailable) {
+                                                    std::string* whyUnavailable,
+                                                    std::optional<uint32_t> callerThreadRunId) {
+    ks::cupti::CollectorOptions options = optionsFromEnvironment();
+    options.callerThreadRunId = callerThreadRunId;
     auto collector = ks::cupti::Collector::start(std::make_unique<ks::cupti::CuptiActivitySource>(),
-                                                 optionsFromEnvironment(), originUnixNs);
+                                                 options, originUnixNs);
     if (!collector) {
         if (whyUnavailable) *whyUnavailable = collector.error().message;
         return nullptr;
@@ -53,7 +56,8 @@ std::unique_ptr<GpuCollection> GpuCollection::start(int64_t originUnixNs,
 
 #else
 
-std::unique_ptr<GpuCollection> GpuCollection::start(int64_t, std::string* whyUnavailable) {
+std::unique_ptr<GpuCollection> GpuCollection::start(int64_t, std::string* whyUnavailable,
+                                                    std::optional<uint32_t>) {
     if (whyUnavailable)
         *whyUnavailable = "GPU activity unavailable: built without the CUDA toolkit";
     return nullptr;

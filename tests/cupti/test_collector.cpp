@@ -274,3 +274,25 @@ TEST_CASE("a run file written from fake records reads back with the right summar
     CHECK(py.output.find("kernel_ns=10000") != std::string::npos);
     CHECK(py.output.find("first_kernel=_Z4gemmPKfS0_Pfiii") != std::string::npos);
 }
+
+TEST_CASE("the calling thread's CUPTI records join the run's own thread row", "[cupti]") {
+    CollectorOptions options;
+    options.callerThreadRunId = 0; // the engine records its CPU ranges as thread 0
+    FakeSetup s = startFake(options);
+    const uint32_t me = currentSystemThreadId();
+    const uint32_t other = me + 1;
+    FakeRecordBatch batch;
+    batch.add(apiRecord(CUPTI_ACTIVITY_KIND_RUNTIME, 211, s.t0 + 100, s.t0 + 200, me, 1));
+    batch.add(apiRecord(CUPTI_ACTIVITY_KIND_RUNTIME, 211, s.t0 + 300, s.t0 + 400, other, 2));
+    batch.add(markerRecord(CUPTI_ACTIVITY_FLAG_MARKER_INSTANTANEOUS, s.t0 + 50, 1, me, "m"));
+    s.fake->deliver(batch);
+    ks::data::Run run;
+    run.nameThread(0, "engine");
+    s.collector->stopInto(run);
+    REQUIRE(run.api.size() == 2);
+    CHECK(run.api.thread[0] == 0);
+    CHECK(run.api.thread[1] == other);
+    CHECK(run.ranges.thread[0] == 0);
+    CHECK(run.threadName(0) == "engine");
+    CHECK(run.threadName(other) == "CUDA host thread " + std::to_string(other));
+}
