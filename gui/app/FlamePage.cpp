@@ -17,7 +17,6 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
     m_source = new QComboBox(this);
     m_source->addItem(tr("CPU ranges"), Ranges);
     m_source->addItem(tr("Sampled stacks"), Samples);
-    m_source->addItem(tr("Imported profile"), Imported);
     m_thread = new QComboBox(this);
     m_orientation = new QComboBox(this);
     m_orientation->addItems({tr("Icicle (root on top)"), tr("Flame (root at bottom)")});
@@ -82,8 +81,7 @@ void FlamePage::setRun(const LoadedRun& run) {
     const QSignalBlocker b1(m_source), b2(m_thread);
     // Pick the source that has data: an imported profile, else ranges, else samples.
     int source = Ranges;
-    if (run.importedFlame) source = Imported;
-    else if (run.run && run.run->ranges.size() == 0 && run.run->samples.size() > 0) source = Samples;
+    if (run.run && run.run->ranges.size() == 0 && run.run->samples.size() > 0) source = Samples;
     m_source->setCurrentIndex(source);
     m_thread->clear();
     m_thread->addItem(tr("All threads"), -1);
@@ -117,9 +115,7 @@ void FlamePage::rebuild() {
     if (thread >= 0) t = uint32_t(thread);
     m_building = true;
     auto run = m_run.run;
-    auto imported = m_run.importedFlame;
-    QtConcurrent::run([run, imported, source, t]() -> std::shared_ptr<const FlameTree> {
-        if (source == Imported) return imported ? imported : std::make_shared<FlameTree>();
+    QtConcurrent::run([run, source, t]() -> std::shared_ptr<const FlameTree> {
         if (source == Samples) return std::make_shared<FlameTree>(flameFromSamples(*run, t));
         return std::make_shared<FlameTree>(flameFromRanges(*run, t));
     }).then(this, [this, generation](std::shared_ptr<const FlameTree> tree) {

@@ -1,6 +1,6 @@
 #pragma once
-// CPU flame graph page: from CPU ranges (merged by call path), sampled stacks or an imported
-// profile; one thread or all; flame/icicle; colour by name or module; breadcrumb; export.
+// CPU flame graph page: from CPU ranges (merged by call path) or sampled stacks (recorded or
+// imported); one thread or all; flame/icicle; colour by name or module; breadcrumb; export.
 #include "gui/app/FlameView.h"
 #include "gui/app/RunLoader.h"
 
@@ -15,7 +15,7 @@ namespace ks::gui {
 class FlamePage : public QWidget {
     Q_OBJECT
 public:
-    enum Source { Ranges, Samples, Imported };
+    enum Source { Ranges, Samples };
     explicit FlamePage(QWidget* parent = nullptr);
     void setRun(const LoadedRun& run);
     FlameView* view() const { return m_view; }

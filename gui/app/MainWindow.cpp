@@ -150,7 +150,8 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Import Profile…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Import CPU profile"), QSettings().value(QStringLiteral("lastDir")).toString(),
-            tr("Folded stacks or perf script (*.folded *.txt *.perf *.collapsed);;All files (*)"));
+            tr("Profiles: folded stacks, perf script, Chrome trace (*.folded *.collapsed *.txt *.perf "
+               "*.json);;All files (*)"));
         if (!path.isEmpty()) importProfile(path);
     })->setShortcut(QKeySequence(tr("Ctrl+I")));
     file->addSeparator();
@@ -261,7 +262,7 @@ void MainWindow::showRun(const LoadedRun& run) {
                             .arg(name, QString::fromStdString(run.run->info.backend))
                             .arg(qulonglong(run.timeline ? run.timeline->eventCount() : 0)));
     statusBar()->showMessage(tr("Opened %1").arg(name), 4000);
-    if (run.importedFlame) m_tabs->setCurrentWidget(m_flame);
+    if (run.imported && run.run->samples.size() > 0) m_tabs->setCurrentWidget(m_flame);
     else addRecent(run.path);
     emit runShown();
 }

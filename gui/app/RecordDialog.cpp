@@ -22,8 +22,7 @@ namespace ks::gui {
 RecordDialog::RecordDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Record a run"));
     m_model = new QComboBox(this);
-    m_model->addItems({QStringLiteral("mlp"), QStringLiteral("mlp-large")});
-    m_model->setEditable(true);
+    m_model->addItems({QStringLiteral("mlp"), QStringLiteral("linear-relu")});
     m_backend = new QComboBox(this);
     m_backend->addItems({QStringLiteral("auto"), QStringLiteral("cuda"), QStringLiteral("cpu")});
     m_optimizer = new QComboBox(this);
@@ -104,12 +103,16 @@ QString RecordDialog::cliPath() {
 }
 
 int RecordDialog::parseProgress(const QString& line) {
-    static const QRegularExpression step(QStringLiteral("step\\s+(\\d+)\\s*/\\s*(\\d+)"),
-                                         QRegularExpression::CaseInsensitiveOption);
+    // "step 12/200" or the engine's "[###...] 12/200 steps".
+    static const QRegularExpression step(
+        QStringLiteral("(?:step\\s+(\\d+)\\s*/\\s*(\\d+))|(?:(\\d+)\\s*/\\s*(\\d+)\\s+steps)"),
+        QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression percent(QStringLiteral("(\\d{1,3})(?:\\.\\d+)?\\s*%"));
     if (auto m = step.match(line); m.hasMatch()) {
-        const double total = m.captured(2).toDouble();
-        return total > 0 ? std::clamp(int(100.0 * m.captured(1).toDouble() / total), 0, 100) : -1;
+        const bool first = !m.captured(1).isEmpty();
+        const double done = m.captured(first ? 1 : 3).toDouble();
+        const double total = m.captured(first ? 2 : 4).toDouble();
+        return total > 0 ? std::clamp(int(100.0 * done / total), 0, 100) : -1;
     }
     if (auto m = percent.match(line); m.hasMatch()) return std::clamp(m.captured(1).toInt(), 0, 100);
     return -1;

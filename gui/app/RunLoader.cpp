@@ -1,9 +1,13 @@
 #include "gui/app/RunLoader.h"
 #include "data/RunFile.h"
+#include "data/import/ChromeTraceImport.h"
+#include "data/import/StackImport.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <optional>
 
 namespace ks::gui {
 
@@ -11,34 +15,42 @@ RunLoader::RunLoader(QObject* parent) : QObject(parent) {
     qRegisterMetaType<ks::gui::LoadedRun>();
 }
 
+// Folded stacks, perf script text or Chrome/Kineto trace JSON, through the data/import parsers.
 static LoadedRun importProfile(const QString& path) {
     LoadedRun out;
     out.path = path;
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        out.error = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+    const std::string file = path.toStdString();
+    auto text = data::readTextFile(file);
+    if (!text) {
+        out.error = QString::fromStdString(text.error().message);
         return out;
     }
-    const QByteArray text = file.readAll();
-    size_t bad = 0;
-    auto tree = std::make_shared<FlameTree>(
-        flameFromFolded(std::string_view(text.constData(), size_t(text.size())), &bad));
-    if (tree->node(0).total <= 0) {
-        out.error = QStringLiteral("%1: no folded stacks found (expected lines like "
-                                   "'main;foo;bar 12')")
-                        .arg(path);
-        return out;
+    std::optional<data::Run> run;
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    const std::string_view body = text.value();
+    const size_t first = body.find_first_not_of(" \t\r\n");
+    if (suffix == QLatin1String("json") || (first != std::string_view::npos && (body[first] == '{' || body[first] == '['))) {
+        auto r = data::parseChromeTrace(body, file);
+        if (!r) return out.error = QString::fromStdString(r.error().message), out;
+        run = std::move(r).value();
+    } else {
+        auto folded = data::parseFoldedStacks(body, file);
+        if (folded && folded->samples.size() > 0) {
+            run = std::move(folded).value();
+        } else {
+            auto perf = data::parsePerfScript(body, file);
+            if (!perf) {
+                out.error = QStringLiteral("%1: neither folded stacks nor perf script output (%2)")
+                                .arg(path, QString::fromStdString(perf.error().message));
+                return out;
+            }
+            run = std::move(perf).value();
+        }
     }
-    auto run = std::make_shared<data::Run>();
-    run->info.backend = "imported:folded";
-    run->info.clock_domain = "imported";
-    run->info.notes = QStringLiteral("Imported from %1 (%2 lines skipped)")
-                          .arg(QFileInfo(path).fileName())
-                          .arg(bad)
-                          .toStdString();
-    out.run = run;
-    out.timeline = TimelineData::build(run);
-    out.importedFlame = tree;
+    auto shared = std::make_shared<const data::Run>(std::move(*run));
+    out.run = shared;
+    out.timeline = TimelineData::build(shared);
+    out.imported = true;
     return out;
 }
 

@@ -2,7 +2,6 @@
 // Loads run files on a worker thread. Each load gets a generation id; results of a cancelled or
 // superseded load are dropped when they arrive (QFuture::then on this object's thread).
 #include "gui/app/TimelineData.h"
-#include "gui/render/FlameGraph.h"
 
 #include <QObject>
 #include <QString>
@@ -15,7 +14,7 @@ struct LoadedRun {
     QString path;
     std::shared_ptr<const data::Run> run;
     std::shared_ptr<const TimelineData> timeline;
-    std::shared_ptr<const FlameTree> importedFlame; // File ▸ Import of folded stacks / perf script
+    bool imported = false; // File ▸ Import (folded stacks, perf script, Chrome trace)
     QString error;                                   // non-empty: the load failed
 };
 

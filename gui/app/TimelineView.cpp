@@ -40,7 +40,8 @@ QString tickLabel(double ns, double step) {
     U u = units[0];
     for (const U& c : units)
         if (step >= c.scale) u = c;
-    const double v = ns / u.scale;
+    double v = ns / u.scale;
+    if (std::fabs(ns) < step * 1e-6) v = 0; // no "-0 ms"
     const double stepInUnit = step / u.scale;
     const int decimals = stepInUnit >= 1 ? 0 : int(std::ceil(-std::log10(stepInUnit)));
     return QString::number(v, 'f', std::min(decimals, 6)) + QString::fromUtf8(" ") +
@@ -267,7 +268,9 @@ void TimelineView::paintRuler(QPainter& p, int w) {
     p.drawLine(0, kRulerHeight - 1, w, kRulerHeight - 1);
     p.drawLine(m_labelWidth - 1, 0, m_labelWidth - 1, kRulerHeight);
     const double step = niceStep(m_nsPerPx * 110);
-    const double tStart = std::floor(xToTime(m_labelWidth) / step) * step;
+    // Ticks at multiples of the step from the run's first event, where the labels count from.
+    const double origin = double(m_data->begin());
+    const double tStart = origin + std::floor((xToTime(m_labelWidth) - origin) / step) * step;
     QFont f = font();
     f.setPointSizeF(f.pointSizeF() * 0.9);
     p.setFont(f);
@@ -350,9 +353,13 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
         p.drawPath(path);
         p.setRenderHint(QPainter::Antialiasing, false);
         p.setPen(text);
+        // Byte counters read best in binary units.
+        const bool bytes = row.label.find("bytes") != std::string::npos;
+        auto fmt = [&](double v) {
+            return bytes ? QString::fromStdString(formatBytes(v)) : QString::number(v, 'g', 4);
+        };
         p.drawText(QRect(4, g.top + 1, 300, 12), Qt::AlignLeft | Qt::AlignTop,
-                   QStringLiteral("%1 … %2").arg(row.counterMin, 0, 'g', 4).arg(row.counterMax, 0,
-                                                                               'g', 4));
+                   QStringLiteral("%1 … %2").arg(fmt(row.counterMin), fmt(row.counterMax)));
         p.restore();
         return;
     }
