@@ -199,6 +199,16 @@ int cmdRecord(const Args& args) {
             return 2;
         }
     }
+    {
+        // Fail before training, not after, when the run file cannot be written there.
+        const auto slash = output.find_last_of('/');
+        const std::string dir = slash == std::string::npos ? "." : output.substr(0, slash + 1);
+        if (access(dir.c_str(), W_OK) != 0) {
+            std::fprintf(stderr, "kernscope-cli record: %s: cannot write to folder '%s'\n",
+                         output.c_str(), dir.c_str());
+            return 2;
+        }
+    }
     if (!inputs.empty()) {
         auto tensors = data::readReferenceFile(inputs);
         if (!tensors) {
@@ -221,20 +231,21 @@ int cmdRecord(const Args& args) {
     Backend& be = *backend.value();
 
     Tracer tracer(true);
-    auto trainer = Trainer::create(cfg, be, tracer);
-    if (!trainer) {
-        std::fprintf(stderr, "kernscope-cli record: %s%s\n",
-                     inputs.empty() ? "" : (inputs + ": ").c_str(),
-                     trainer.error().message.c_str());
-        return 2;
-    }
-
-    // GPU activity only on the CUDA backend; without it the run is still complete.
+    // GPU activity only on the CUDA backend, started before the first upload; without it the
+    // run is still complete.
     std::unique_ptr<GpuCollection> gpu;
     std::string why; // kept: the run file says why it has no GPU activity
     if (be.name() == "cuda") {
         gpu = GpuCollection::start(tracer.originUnixNs(), &why);
         if (!gpu) std::fprintf(stderr, "kernscope-cli record: warning: %s\n", why.c_str());
+    }
+    auto trainer = Trainer::create(cfg, be, tracer);
+    if (!trainer) {
+        if (gpu) gpu->stopInto(tracer.run());
+        std::fprintf(stderr, "kernscope-cli record: %s%s\n",
+                     inputs.empty() ? "" : (inputs + ": ").c_str(),
+                     trainer.error().message.c_str());
+        return 2;
     }
 
     const auto t0 = std::chrono::steady_clock::now();
@@ -246,8 +257,10 @@ int cmdRecord(const Args& args) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     data::Run run = tracer.take();
-    if (gpu) gpu->stopInto(run);
-    else if (!why.empty()) run.collector.status = why;
+    if (gpu)
+        gpu->stopInto(run);
+    else if (!why.empty())
+        run.collector.status = why;
     if (!status) {
         std::fprintf(stderr, "kernscope-cli record: %s\n", status.message().c_str());
         return 2;
