@@ -7,7 +7,9 @@
 #include "engine/Trainer.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <set>
+#include <thread>
 
 using namespace ks;
 using namespace ks::test;
@@ -178,4 +180,27 @@ TEST_CASE("bad configurations and inputs are errors with a message", "[engine]")
     r = engine::Trainer::create(cfg, *backend, tracer);
     REQUIRE(!r.ok());
     CHECK(r.error().message.find("fc1.weight") != std::string::npos);
+}
+
+TEST_CASE("tracer converts its timestamps to ns since the origin", "[engine][tracer]") {
+    engine::Tracer tracer;
+    const uint32_t outer = tracer.intern("outer"), inner = tracer.intern("inner");
+    tracer.push(outer);
+    tracer.push(inner);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    tracer.pop();
+    tracer.push(inner); // left open: take() closes it
+    const data::Run run = tracer.take();
+    REQUIRE(run.ranges.size() == 3);
+    const auto& r = run.ranges;
+    CHECK(r.depth == std::vector<uint32_t>{0, 1, 1});
+    CHECK(r.start_ns[0] >= 0);
+    CHECK(r.start_ns[1] >= r.start_ns[0]);
+    // The sleep lasts at least 3 ms; a wrong tick rate would be off by orders of magnitude.
+    CHECK(r.end_ns[1] - r.start_ns[1] >= 3000000);
+    CHECK(r.end_ns[1] - r.start_ns[1] < 10000000000ll);
+    CHECK(r.end_ns[2] >= r.start_ns[2]);
+    CHECK(r.end_ns[0] >= r.end_ns[2]);
+    CHECK(run.info.origin_unix_ns > 0);
+    CHECK(run.strings.get(run.ranges.category[0]) == "engine");
 }
