@@ -26,6 +26,17 @@ std::string_view pairStatusName(PairStatus s) {
 
 CompareReport compareTensors(const std::vector<Tensor>& run, const std::vector<Tensor>& ref,
                              const CompareOptions& options) {
+    std::vector<const std::byte*> runData, refData;
+    for (const auto& t : run) runData.push_back(t.bytes.data());
+    for (const auto& t : ref) refData.push_back(t.bytes.data());
+    return compareTensors(run, runData, ref, refData, options);
+}
+
+CompareReport compareTensors(const std::vector<Tensor>& run,
+                             const std::vector<const std::byte*>& runData,
+                             const std::vector<Tensor>& ref,
+                             const std::vector<const std::byte*>& refData,
+                             const CompareOptions& options) {
     CompareReport report;
     Matching m = matchTensors(run, ref, options.match);
     report.unmatchedRun = std::move(m.unmatchedRun);
@@ -55,7 +66,8 @@ CompareReport compareTensors(const std::vector<Tensor>& run, const std::vector<T
             mo.equalNan = options.equalNan;
             mo.topK = options.topK;
             mo.threads = options.threads;
-            p.metrics = computeMetrics(a, r, mo);
+            p.metrics = computeMetrics(TensorView{runData[i], a.dtype, a.numel()},
+                                       TensorView{refData[j], r.dtype, r.numel()}, mo);
             p.hasMetrics = true;
             if (a.dtype != r.dtype)
                 p.status = PairStatus::DTypeMismatch;

@@ -45,6 +45,12 @@ struct CompareReport {
 
 CompareReport compareTensors(const std::vector<Tensor>& run, const std::vector<Tensor>& ref,
                              const CompareOptions& options);
+// The same with the data given apart (e.g. memory-mapped): runData[i] holds run[i]'s elements.
+CompareReport compareTensors(const std::vector<Tensor>& run,
+                             const std::vector<const std::byte*>& runData,
+                             const std::vector<Tensor>& ref,
+                             const std::vector<const std::byte*>& refData,
+                             const CompareOptions& options);
 
 // "(1, 2)" for a flat index into a shape, like PyTorch's messages; "()" for a scalar.
 std::string formatIndex(const std::vector<int64_t>& shape, int64_t flat);

@@ -62,8 +62,58 @@ template <> struct Elem<Boolean> {
     static int64_t ordinal(const void*, int64_t) { return 0; }
 };
 
+// Histogram bin of an error e > 0 by definition: floor((log10(e) - low) * binsPerDecade), clamped.
+int binByLog(double e) {
+    const double b = std::floor((std::log10(e) - kHistLow) * kHistBinsPerDecade);
+    return int(std::clamp(b, 0.0, double(kHistBins - 1)));
+}
+
+// The same bin without a logarithm per element: a start bin per binary exponent, then at most a
+// few comparisons with the exact bin edges (the smallest doubles that binByLog puts in each bin).
+class BinTable {
+public:
+    BinTable() {
+        for (int k = 1; k <= kHistBins; ++k) {
+            double x = std::pow(10.0, kHistLow + k / kHistBinsPerDecade);
+            while (binByLogUnclamped(x) >= k) x = std::nextafter(x, 0.0);
+            while (binByLogUnclamped(x) < k) x = std::nextafter(x, HUGE_VAL);
+            m_edges[k] = x;
+        }
+        // Nothing goes past the last bin (larger errors are clamped into it).
+        m_edges[kHistBins] = m_edges[kHistBins + 1] = HUGE_VAL;
+        for (int e = 0; e < 2048; ++e) {
+            const double low = e == 0 ? 0.0 : std::ldexp(1.0, e - 1023);
+            m_start[e] = low > 0 ? int16_t(binByLog(low)) : 0;
+        }
+    }
+    int bin(double e) const {
+        uint64_t bits;
+        std::memcpy(&bits, &e, 8);
+        int b = m_start[(bits >> 52) & 0x7ff];
+        // A binade spans log10(2) * 4 = 1.2 bins: two branch-free steps always suffice.
+        b += e >= m_edges[b + 1];
+        b += e >= m_edges[b + 1];
+        return b;
+    }
+
+private:
+    static double binByLogUnclamped(double e) {
+        return std::floor((std::log10(e) - kHistLow) * kHistBinsPerDecade);
+    }
+    double m_edges[kHistBins + 2] = {};
+    int16_t m_start[2048] = {};
+};
+
+const BinTable& binTable() {
+    static const BinTable table;
+    return table;
+}
+
+// |a - b| without overflow and without a branch (the sign of run - ref is a coin toss).
 inline uint64_t ordinalDistance(int64_t a, int64_t b) {
-    return a > b ? uint64_t(a) - uint64_t(b) : uint64_t(b) - uint64_t(a);
+    const uint64_t d = uint64_t(a) - uint64_t(b);
+    const uint64_t neg = uint64_t(0) - uint64_t(a < b);
+    return (d ^ neg) - neg;
 }
 
 // Partial results of one thread's chunk; merged in chunk order so ties keep the first index.
@@ -102,6 +152,7 @@ void scan(const void* pa, const void* pr, int64_t begin, int64_t end, const Metr
           Partial& p) {
     const double atol = o.tolerance.atol, rtol = o.tolerance.rtol;
     const size_t k = size_t(std::max(0, o.topK));
+    const BinTable& bins = binTable();
     for (int64_t i = begin; i < end; ++i) {
         const double a = A::value(pa, i), r = R::value(pr, i);
         if (std::isfinite(a) && std::isfinite(r)) [[likely]] {
@@ -121,7 +172,7 @@ void scan(const void* pa, const void* pr, int64_t begin, int64_t end, const Metr
                 p.maxRel = rel;
                 p.maxRelIndex = i;
             }
-            if (!(ad <= atol + rtol * ar)) ++p.mismatched;
+            p.mismatched += !(ad <= atol + rtol * ar);
             if constexpr (kUlp) {
                 const uint64_t u = ordinalDistance(A::ordinal(pa, i), R::ordinal(pr, i));
                 p.sumUlp += double(u);
@@ -130,8 +181,7 @@ void scan(const void* pa, const void* pr, int64_t begin, int64_t end, const Metr
             if (ad == 0) {
                 ++p.hist.exact;
             } else {
-                const double b = std::floor((std::log10(ad) - kHistLow) * kHistBinsPerDecade);
-                ++p.hist.counts[size_t(std::clamp(b, 0.0, double(kHistBins - 1)))];
+                ++p.hist.counts[size_t(bins.bin(ad))];
             }
             if (k && (p.heap.size() < k || ad >= p.heap.front().first)) offer(p.heap, k, ad, i);
             continue;

@@ -46,7 +46,8 @@ Result<MappedFile> MappedFile::open(const std::string& path) {
     MappedFile file;
     file.m_size = size_t(st.st_size);
     if (file.m_size > 0) {
-        void* p = mmap(nullptr, file.m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        // Populate up front: every reader goes on to read the whole file.
+        void* p = mmap(nullptr, file.m_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (p == MAP_FAILED) {
             const std::string why = std::strerror(errno);
             ::close(fd);

@@ -50,15 +50,48 @@ Result<Tensor> parseNpy(const std::byte* data, size_t size, const std::string& w
                          std::move(name));
 }
 
-Result<std::vector<Tensor>> readNpyFile(const std::string& path) {
+namespace {
+
+// A .npy file: the data stays in the map when it needs no conversion (and `view` is set).
+Result<MappedTensors> mapNpy(const std::string& path, bool view) {
     auto file = MappedFile::open(path);
     if (!file) return file.error();
+    auto map = std::make_shared<MappedFile>(std::move(file.value()));
     const std::string name = std::filesystem::path(path).stem().string();
-    auto t = parseNpy(file->data(), file->size(), path + ": " + name, name);
+    const std::string where = path + ": " + name;
+    auto h = npy::parseHeader(map->data(), map->size(), where);
+    if (!h) return h.error();
+    MappedTensors out;
+    const bool asIs = (!h->bigEndian || dtypeSize(h->dtype) == 1) &&
+                      (!h->fortranOrder || h->shape.size() < 2) && h->dtype != DType::Bool;
+    if (view && asIs) {
+        if (map->size() - h->dataOffset < h->dataBytes)
+            return makeError(where + ": data shorter than the shape needs (" +
+                             std::to_string(map->size() - h->dataOffset) + " of " +
+                             std::to_string(h->dataBytes) + " bytes)");
+        Tensor t;
+        t.name = name;
+        t.dtype = h->dtype;
+        t.shape = h->shape;
+        out.tensors.push_back(std::move(t));
+        out.data.push_back(map->data() + h->dataOffset);
+        out.keepAlive = map;
+        return out;
+    }
+    auto t = tensorFromNpy(h.value(), map->data() + h->dataOffset, map->size() - h->dataOffset,
+                           where, name);
     if (!t) return t.error();
-    std::vector<Tensor> out;
-    out.push_back(std::move(t.value()));
+    out.tensors.push_back(std::move(t.value()));
+    out.data.push_back(out.tensors.back().bytes.data());
     return out;
+}
+
+} // namespace
+
+Result<std::vector<Tensor>> readNpyFile(const std::string& path) {
+    auto m = mapNpy(path, false);
+    if (!m) return m.error();
+    return std::move(m->tensors);
 }
 
 // ---- .npz: a zip of NAME.npy members, stored or deflated, maybe zip64 ----------------------
@@ -180,10 +213,13 @@ struct Entry {
 
 } // namespace
 
-Result<std::vector<Tensor>> readSafetensorsFile(const std::string& path) {
+namespace {
+
+Result<MappedTensors> mapSafetensors(const std::string& path, bool view) {
     auto mapped = MappedFile::open(path);
     if (!mapped) return mapped.error();
-    const MappedFile& file = mapped.value();
+    auto map = std::make_shared<MappedFile>(std::move(mapped.value()));
+    const MappedFile& file = *map;
     if (file.size() < 8) return makeError(path + ": truncated safetensors file (no header size)");
     uint64_t headerSize = 0;
     for (int i = 7; i >= 0; --i) headerSize = (headerSize << 8) | uint64_t(file.data()[i]);
@@ -261,20 +297,35 @@ Result<std::vector<Tensor>> readSafetensorsFile(const std::string& path) {
         return makeError(path + ": " + std::to_string(dataSize - expected) +
                          " trailing data bytes belong to no tensor");
 
-    std::vector<Tensor> out;
-    out.reserve(entries.size());
+    MappedTensors out;
+    out.tensors.reserve(entries.size());
     for (auto& e : entries) {
         Tensor t;
         t.name = std::move(e.name);
         t.dtype = e.dtype;
         t.shape = std::move(e.shape);
+        if (view && t.dtype != DType::Bool) { // little-endian C order: usable as it lies
+            out.tensors.push_back(std::move(t));
+            out.data.push_back(dataStart + e.begin);
+            out.keepAlive = map;
+            continue;
+        }
         t.bytes.resize(size_t(e.end - e.begin));
         if (!t.bytes.empty()) std::memcpy(t.bytes.data(), dataStart + e.begin, t.bytes.size());
         if (t.dtype == DType::Bool)
             for (auto& b : t.bytes) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
-        out.push_back(std::move(t));
+        out.tensors.push_back(std::move(t));
+        out.data.push_back(out.tensors.back().bytes.data());
     }
     return out;
+}
+
+} // namespace
+
+Result<std::vector<Tensor>> readSafetensorsFile(const std::string& path) {
+    auto m = mapSafetensors(path, false);
+    if (!m) return m.error();
+    return std::move(m->tensors);
 }
 
 // ---- HDF5 (h5py) -------------------------------------------------------------------------
@@ -384,6 +435,21 @@ Result<std::vector<Tensor>> readReferenceFile(const std::string& path,
     }
     return makeError(path + ": unknown reference format (expected .npy, .npz, .safetensors "
                             "or .h5)");
+}
+
+Result<MappedTensors> mapReferenceFile(const std::string& path, const ReferenceOptions& options) {
+    if (std::filesystem::exists(path) && lowerExtension(path) != ".pt" &&
+        lowerExtension(path) != ".pth") {
+        const ReferenceFormat f = detectReferenceFormat(path);
+        if (f == ReferenceFormat::Npy) return mapNpy(path, true);
+        if (f == ReferenceFormat::Safetensors) return mapSafetensors(path, true);
+    }
+    auto r = readReferenceFile(path, options);
+    if (!r) return r.error();
+    MappedTensors out;
+    out.tensors = std::move(r.value());
+    for (const auto& t : out.tensors) out.data.push_back(t.bytes.data());
+    return out;
 }
 
 } // namespace ks::data

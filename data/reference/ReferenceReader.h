@@ -6,6 +6,7 @@
 #include "data/Tensor.h"
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,17 @@ Result<std::vector<Tensor>> readNpzFile(const std::string& path);
 Result<std::vector<Tensor>> readSafetensorsFile(const std::string& path);
 Result<std::vector<Tensor>> readHdf5References(const std::string& path,
                                                const ReferenceOptions& options = {});
+
+// Tensors whose data may stay in a read-only memory map: .npy and safetensors data that needs no
+// conversion (little-endian, C order, not bool) is used where it lies, with no copy.
+struct MappedTensors {
+    std::vector<Tensor> tensors;           // names, dtypes, shapes; bytes empty where mapped
+    std::vector<const std::byte*> data;    // data of tensors[i]: into the map or tensors[i].bytes
+    std::shared_ptr<const void> keepAlive; // the map, while any view is in use
+};
+// Like readReferenceFile, mapping what can be mapped. Moving the result keeps `data` valid.
+Result<MappedTensors> mapReferenceFile(const std::string& path,
+                                       const ReferenceOptions& options = {});
 
 // Parses a whole .npy image held in memory; `where` prefixes error messages.
 Result<Tensor> parseNpy(const std::byte* data, size_t size, const std::string& where,

@@ -133,15 +133,45 @@ std::string parse(const Args& args, Options& o) {
     return "";
 }
 
-Result<std::vector<Tensor>> loadRun(const std::string& path, const ReferenceOptions& ro) {
+// One side of the comparison: tensors with their data, which may lie in memory maps.
+struct Side {
+    std::vector<Tensor> tensors;
+    std::vector<const std::byte*> data;
+    std::vector<std::shared_ptr<const void>> keepAlive;
+
+    void add(MappedTensors&& m, std::unordered_set<std::string>* seen, const std::string& file) {
+        for (size_t i = 0; i < m.tensors.size(); ++i) {
+            if (seen && !seen->insert(m.tensors[i].name).second) {
+                std::fprintf(stderr,
+                             "kernscope-cli compare: %s: tensor '%s' already given by an "
+                             "earlier reference file; ignored\n",
+                             file.c_str(), m.tensors[i].name.c_str());
+                continue;
+            }
+            tensors.push_back(std::move(m.tensors[i]));
+            data.push_back(m.data[i]); // owned bytes keep their address when moved
+        }
+        keepAlive.push_back(std::move(m.keepAlive));
+    }
+    TensorView view(const std::string& name) const {
+        for (size_t i = 0; i < tensors.size(); ++i)
+            if (tensors[i].name == name) return {data[i], tensors[i].dtype, tensors[i].numel()};
+        return {};
+    }
+};
+
+Result<MappedTensors> loadRun(const std::string& path, const ReferenceOptions& ro) {
     if (looksLikeRunFile(path)) {
         ReadOptions opts;
         opts.samples = false;
         auto run = readRun(path, opts);
         if (!run) return run.error();
-        return std::move(run->tensors);
+        MappedTensors m;
+        m.tensors = std::move(run->tensors);
+        for (const auto& t : m.tensors) m.data.push_back(t.bytes.data());
+        return m;
     }
-    return readReferenceFile(path, ro);
+    return mapReferenceFile(path, ro);
 }
 
 // "step0/fc1/output" -> "003_step0_fc1_output" for report file names.
@@ -220,8 +250,7 @@ std::unique_ptr<QApplication> ensureApplication() {
 }
 #endif
 
-bool writeReport(const Options& o, const CompareReport& report, const std::vector<Tensor>& run,
-                 const std::vector<Tensor>& ref) {
+bool writeReport(const Options& o, const CompareReport& report, const Side& run, const Side& ref) {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::create_directories(o.reportDir, ec);
@@ -242,9 +271,6 @@ bool writeReport(const Options& o, const CompareReport& report, const std::vecto
 #ifdef KS_HAVE_RENDER
     auto app = ensureApplication();
 #endif
-    std::unordered_map<std::string, const Tensor*> runByName, refByName;
-    for (const auto& t : run) runByName.emplace(t.name, &t);
-    for (const auto& t : ref) refByName.emplace(t.name, &t);
     for (size_t k = 0; k < report.pairs.size(); ++k) {
         const PairResult& p = report.pairs[k];
         if (!p.hasMetrics) continue;
@@ -252,9 +278,8 @@ bool writeReport(const Options& o, const CompareReport& report, const std::vecto
         check(writeWorstCsv(p, (dir / (stem + ".worst.csv")).string()));
         check(writeHistogramCsv(p, (dir / (stem + ".hist.csv")).string()));
 #ifdef KS_HAVE_RENDER
-        const Tensor& a = *runByName.at(p.runName);
-        const Tensor& r = *refByName.at(p.refName);
-        const ErrorGrid grid = errorHeatmap(viewOf(a), viewOf(r), a.shape, 1024, 1024);
+        const ErrorGrid grid =
+            errorHeatmap(run.view(p.runName), ref.view(p.refName), p.runShape, 1024, 1024);
         const QString title = QString::fromStdString(p.runName + "  " + formatShape(p.runShape) +
                                                      "  max |err| " + fmt(p.metrics.maxAbs));
         check(ks::gui::saveErrorHeatmap(
@@ -287,37 +312,32 @@ int cmdCompare(const Args& args) {
         std::fprintf(stderr, "kernscope-cli compare: %s\n\n%s", problem.c_str(), kUsage);
         return 2;
     }
-    auto run = loadRun(o.files[0], o.reference);
-    if (!run) {
-        std::fprintf(stderr, "kernscope-cli compare: %s\n", run.error().message.c_str());
-        return 2;
-    }
-    std::vector<Tensor> refs;
-    std::unordered_set<std::string> seen;
-    for (size_t i = 1; i < o.files.size(); ++i) {
-        auto r = readReferenceFile(o.files[i], o.reference);
+    Side run, refs;
+    {
+        auto r = loadRun(o.files[0], o.reference);
         if (!r) {
             std::fprintf(stderr, "kernscope-cli compare: %s\n", r.error().message.c_str());
             return 2;
         }
-        for (auto& t : r.value()) {
-            if (!seen.insert(t.name).second) {
-                std::fprintf(stderr,
-                             "kernscope-cli compare: %s: tensor '%s' already given by an "
-                             "earlier reference file; ignored\n",
-                             o.files[i].c_str(), t.name.c_str());
-                continue;
-            }
-            refs.push_back(std::move(t));
-        }
+        run.add(std::move(r.value()), nullptr, o.files[0]);
     }
-    const CompareReport report = compareTensors(run.value(), refs, o.compare);
+    std::unordered_set<std::string> seen;
+    for (size_t i = 1; i < o.files.size(); ++i) {
+        auto r = mapReferenceFile(o.files[i], o.reference);
+        if (!r) {
+            std::fprintf(stderr, "kernscope-cli compare: %s\n", r.error().message.c_str());
+            return 2;
+        }
+        refs.add(std::move(r.value()), &seen, o.files[i]);
+    }
+    const CompareReport report =
+        compareTensors(run.tensors, run.data, refs.tensors, refs.data, o.compare);
     if (report.pairs.empty()) {
         std::fprintf(stderr,
                      "kernscope-cli compare: no tensor names match between %s (%zu "
                      "tensors) and the references (%zu tensors); see --strip-prefix, "
                      "--rename and --map\n",
-                     o.files[0].c_str(), run->size(), refs.size());
+                     o.files[0].c_str(), run.tensors.size(), refs.tensors.size());
         printNames("Run tensors", report.unmatchedRun);
         printNames("Reference tensors", report.unmatchedRef);
         return 2;
@@ -360,7 +380,7 @@ int cmdCompare(const Args& args) {
             writeOk = false;
         }
     }
-    if (!o.reportDir.empty()) writeOk = writeReport(o, report, run.value(), refs) && writeOk;
+    if (!o.reportDir.empty()) writeOk = writeReport(o, report, run, refs) && writeOk;
 
     size_t failed = 0;
     for (const auto& p : report.pairs) failed += !p.passed();
