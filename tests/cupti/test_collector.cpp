@@ -57,7 +57,8 @@ FakeSetup startFake(CollectorOptions options = {}) {
 
 } // namespace
 
-TEST_CASE("the buffer pool hands out aligned buffers up to its cap and reuses them", "[cupti]") {
+TEST_CASE("cupti: the buffer pool hands out aligned buffers up to its cap and reuses them",
+          "[cupti]") {
     BufferPool pool(4096 + 3, 3, 1); // size rounded up to the 8-byte alignment
     CHECK(pool.bufferBytes() % 8 == 0);
     CHECK(pool.allocated() == 1);
@@ -80,7 +81,7 @@ TEST_CASE("the buffer pool hands out aligned buffers up to its cap and reuses th
     CHECK(pool.inUse() == 0);
 }
 
-TEST_CASE("fake records go through buffers, queue and translation into the run", "[cupti]") {
+TEST_CASE("cupti: fake records go through buffers, queue and translation into the run", "[cupti]") {
     CollectorOptions options;
     options.bufferBytes = 16384; // small buffers: many of them cycle through the pool
     options.maxBuffers = 256;    // enough never to refuse here (the cap has its own test)
@@ -163,7 +164,7 @@ TEST_CASE("fake records go through buffers, queue and translation into the run",
     CHECK(run.strings.get(run.ranges.name[0]) == "train step");
 }
 
-TEST_CASE("a pool at its cap drops records and counts them", "[cupti]") {
+TEST_CASE("cupti: a pool at its cap drops records and counts them", "[cupti]") {
     CollectorOptions options;
     options.bufferBytes = 4096;
     options.maxBuffers = 2;
@@ -195,7 +196,7 @@ TEST_CASE("a pool at its cap drops records and counts them", "[cupti]") {
     CHECK(run.collector.status.find("buffer pool at its cap") != std::string::npos);
 }
 
-TEST_CASE("the serializing kernel option reaches the source", "[cupti]") {
+TEST_CASE("cupti: the serializing kernel option reaches the source", "[cupti]") {
     CollectorOptions options;
     options.serializeKernels = true;
     FakeSetup s = startFake(options);
@@ -205,7 +206,7 @@ TEST_CASE("the serializing kernel option reaches the source", "[cupti]") {
     CHECK(run.kernels.size() == 0);
 }
 
-TEST_CASE("a source that cannot enable leaves the run without GPU activity", "[cupti]") {
+TEST_CASE("cupti: a source that cannot enable leaves the run without GPU activity", "[cupti]") {
     auto source = std::make_unique<FakeActivitySource>();
     source->failEnable(CUPTI_ERROR_UNKNOWN);
     auto c = Collector::start(std::move(source), {}, realtimeNowNs());
@@ -213,7 +214,8 @@ TEST_CASE("a source that cannot enable leaves the run without GPU activity", "[c
     CHECK(c.error().message.rfind("GPU activity unavailable: ", 0) == 0);
 }
 
-TEST_CASE("a run file written from fake records reads back with the right summary", "[cupti]") {
+TEST_CASE("cupti: a run file written from fake records reads back with the right summary",
+          "[cupti]") {
     FakeSetup s = startFake();
     const uint64_t t0 = s.t0;
     FakeRecordBatch batch;
@@ -275,7 +277,7 @@ TEST_CASE("a run file written from fake records reads back with the right summar
     CHECK(py.output.find("first_kernel=_Z4gemmPKfS0_Pfiii") != std::string::npos);
 }
 
-TEST_CASE("the calling thread's CUPTI records join the run's own thread row", "[cupti]") {
+TEST_CASE("cupti: the calling thread's CUPTI records join the run's own thread row", "[cupti]") {
     CollectorOptions options;
     options.callerThreadRunId = 0; // the engine records its CPU ranges as thread 0
     FakeSetup s = startFake(options);

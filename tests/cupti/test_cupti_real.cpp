@@ -23,7 +23,7 @@ bool haveGpu(std::string* why) {
 }
 } // namespace
 
-TEST_CASE("API names come from CUPTI without a driver, version suffix dropped", "[cupti]") {
+TEST_CASE("cupti: API names come from CUPTI without a driver, version suffix dropped", "[cupti]") {
     CuptiActivitySource source;
     CHECK(source.apiName(CUPTI_ACTIVITY_KIND_RUNTIME, CUPTI_RUNTIME_TRACE_CBID_cudaMemcpy_v3020) ==
           "cudaMemcpy");
@@ -32,7 +32,8 @@ TEST_CASE("API names come from CUPTI without a driver, version suffix dropped", 
     CHECK(source.apiName(CUPTI_ACTIVITY_KIND_RUNTIME, 0xfffffu).empty());
 }
 
-TEST_CASE("without a driver the real collector reports GPU activity unavailable", "[cupti]") {
+TEST_CASE("cupti: without a driver the real collector reports GPU activity unavailable",
+          "[cupti]") {
     std::string why;
     if (haveGpu(&why)) {
         WARN("a CUDA device is present: the no-driver path is not exercised here");
@@ -48,7 +49,8 @@ TEST_CASE("without a driver the real collector reports GPU activity unavailable"
     }
 }
 
-TEST_CASE("a real run records kernels, copies and API calls with sane values", "[cupti][gpu]") {
+TEST_CASE("cupti: a real run records kernels, copies and API calls with sane values",
+          "[cupti][gpu]") {
     std::string why;
     if (!haveGpu(&why)) {
         WARN("skipping [gpu] test: " << why);

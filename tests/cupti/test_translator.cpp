@@ -37,7 +37,7 @@ std::string str(const ActivityTables& t, uint32_t id) {
 
 } // namespace
 
-TEST_CASE("kernel records keep every launch parameter and copy the name", "[cupti]") {
+TEST_CASE("cupti: kernel records keep every launch parameter and copy the name", "[cupti]") {
     auto t = makeTranslator();
     char name[] = "_Z6matmulPfS_S_iii";
     feed(t, kernelRecord(kT0 + 1000, kT0 + 5000, 13, 77, name));
@@ -60,7 +60,8 @@ TEST_CASE("kernel records keep every launch parameter and copy the name", "[cupt
     CHECK(out.records == 1);
 }
 
-TEST_CASE("a name pointer reused for another name is not mistaken for the cached one", "[cupti]") {
+TEST_CASE("cupti: a name pointer reused for another name is not mistaken for the cached one",
+          "[cupti]") {
     auto t = makeTranslator();
     char name[] = "kernelA";
     feed(t, kernelRecord(kT0 + 10, kT0 + 20, 1, 1, name));
@@ -72,7 +73,7 @@ TEST_CASE("a name pointer reused for another name is not mistaken for the cached
     CHECK(str(out, out.kernels.name[1]) == "kernelB");
 }
 
-TEST_CASE("memcpy, peer-to-peer memcpy and memset records", "[cupti]") {
+TEST_CASE("cupti: memcpy, peer-to-peer memcpy and memset records", "[cupti]") {
     auto t = makeTranslator();
     feed(t, memcpyRecord(kT0 + 100, kT0 + 900, CUPTI_ACTIVITY_MEMCPY_KIND_HTOD, 1 << 20, 5));
     feed(t, memcpyRecord(kT0 + 1000, kT0 + 1900, CUPTI_ACTIVITY_MEMCPY_KIND_DTOH, 4096, 6));
@@ -100,7 +101,7 @@ TEST_CASE("memcpy, peer-to-peer memcpy and memset records", "[cupti]") {
     CHECK(out.memset.end_ns[0] - out.memset.start_ns[0] == 100);
 }
 
-TEST_CASE("runtime and driver API records get names from the callback id", "[cupti]") {
+TEST_CASE("cupti: runtime and driver API records get names from the callback id", "[cupti]") {
     auto t = makeTranslator();
     feed(t, apiRecord(CUPTI_ACTIVITY_KIND_RUNTIME, 211, kT0 + 10, kT0 + 50, 1001, 77));
     feed(t, apiRecord(CUPTI_ACTIVITY_KIND_DRIVER, 307, kT0 + 20, kT0 + 40, 1001, 77));
@@ -117,7 +118,7 @@ TEST_CASE("runtime and driver API records get names from the callback id", "[cup
     CHECK(out.api.correlation[0] == 77);
 }
 
-TEST_CASE("NVTX ranges are paired by id and nested per thread", "[cupti]") {
+TEST_CASE("cupti: NVTX ranges are paired by id and nested per thread", "[cupti]") {
     auto t = makeTranslator();
     const auto S = CUPTI_ACTIVITY_FLAG_MARKER_START, E = CUPTI_ACTIVITY_FLAG_MARKER_END;
     // Thread 1: step [0,1000] > forward [100,600] > matmul [200,300]; a mark at 400.
@@ -158,7 +159,7 @@ TEST_CASE("NVTX ranges are paired by id and nested per thread", "[cupti]") {
     CHECK(std::is_sorted(g.start_ns.begin(), g.start_ns.end()));
 }
 
-TEST_CASE("synchronization waits become ranges on the thread of their API call", "[cupti]") {
+TEST_CASE("cupti: synchronization waits become ranges on the thread of their API call", "[cupti]") {
     auto t = makeTranslator();
     feed(t, syncRecord(CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_STREAM_SYNCHRONIZE, kT0 + 110, kT0 + 490,
                        55));
@@ -174,7 +175,8 @@ TEST_CASE("synchronization waits become ranges on the thread of their API call",
     CHECK(out.ranges.thread[1] == 0);
 }
 
-TEST_CASE("zero timestamps, overhead and unknown kinds are counted, never silent", "[cupti]") {
+TEST_CASE("cupti: zero timestamps, overhead and unknown kinds are counted, never silent",
+          "[cupti]") {
     auto t = makeTranslator();
     feed(t, kernelRecord(0, 0, 1, 1, "k"));               // CONCURRENT_KERNEL with no times
     feed(t, kernelRecord(kT0 + 10, 0, 1, 2, "k"));        // no end
@@ -192,7 +194,7 @@ TEST_CASE("zero timestamps, overhead and unknown kinds are counted, never silent
     CHECK(out.records == 7);
 }
 
-TEST_CASE("kernels from several streams arriving out of order come out sorted", "[cupti]") {
+TEST_CASE("cupti: kernels from several streams arriving out of order come out sorted", "[cupti]") {
     auto t = makeTranslator();
     // Three streams, each in order, interleaved out of order as per-thread buffers deliver them.
     const uint64_t starts[][3] = {{500, 100, 300}, {900, 700, 1100}, {1500, 1300, 1700}};
@@ -214,7 +216,7 @@ TEST_CASE("kernels from several streams arriving out of order come out sorted", 
     }
 }
 
-TEST_CASE("clock mapping moves source times to the run origin", "[cupti]") {
+TEST_CASE("cupti: clock mapping moves source times to the run origin", "[cupti]") {
     SECTION("a constant offset") {
         // Source clock 5 s behind realtime; run origin 1 s before the start pair.
         const ClockPair start{kT0, int64_t(kT0) + 5'000'000'000};
@@ -248,7 +250,7 @@ TEST_CASE("clock mapping moves source times to the run origin", "[cupti]") {
     }
 }
 
-TEST_CASE("appending to a run with rows remaps string and device ids", "[cupti]") {
+TEST_CASE("cupti: appending to a run with rows remaps string and device ids", "[cupti]") {
     // The run already has a CPU device, the engine's GPU row (no properties yet), a kernel and
     // a CPU range, all with their own string ids.
     ks::data::Run run;
