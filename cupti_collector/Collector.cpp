@@ -95,7 +95,10 @@ void Collector::stopInto(data::Run& run) {
     std::set<uint32_t> threads(tables.api.thread.begin(), tables.api.thread.end());
     threads.insert(tables.ranges.thread.begin(), tables.ranges.thread.end());
     for (uint32_t t : threads)
-        if (run.threadName(t).empty()) run.nameThread(t, "CUDA host thread " + std::to_string(t));
+        if (run.threadName(t).empty())
+            run.nameThread(t, t == RecordTranslator::kUnknownThread
+                                  ? std::string("CUDA (host thread unknown)")
+                                  : "CUDA host thread " + std::to_string(t));
     tables.appendTo(run, m_source->devices());
 
     run.collector.dropped_records += dropped;

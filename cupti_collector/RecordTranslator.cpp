@@ -49,7 +49,8 @@ const char* syncName(CUpti_ActivitySynchronizationType type) {
 }
 
 uint32_t markerThread(const CUpti_ActivityMarker2& r) {
-    return r.objectKind == CUPTI_ACTIVITY_OBJECT_THREAD ? r.objectId.pt.threadId : 0;
+    return r.objectKind == CUPTI_ACTIVITY_OBJECT_THREAD ? r.objectId.pt.threadId
+                                                        : RecordTranslator::kUnknownThread;
 }
 
 // Reorders every column of `table` by start time (stable: equal starts keep arrival order).
@@ -267,7 +268,7 @@ void RecordTranslator::addMarker(const CUpti_ActivityMarker2& r) {
 void RecordTranslator::addSynchronization(const CUpti_ActivitySynchronization2& r) {
     if (!validTimes(r.start, r.end)) return;
     m_syncRows.emplace_back(m_t.ranges.size(), r.correlationId);
-    addRange(int64_t(r.start), int64_t(r.end), 0, m_t.strings.intern(syncName(r.type)),
+    addRange(int64_t(r.start), int64_t(r.end), kUnknownThread, m_t.strings.intern(syncName(r.type)),
              m_syncCategory);
 }
 

@@ -15,6 +15,10 @@ namespace ks::cupti {
 
 class RecordTranslator {
 public:
+    // Thread of a range whose host thread CUPTI did not tell (a synchronization record without its
+    // API record, a marker on a non-thread object): a row of its own, not some real thread's.
+    static constexpr uint32_t kUnknownThread = 0xfffffffeu;
+
     // Resolves an API callback id to a name; called once per distinct (kind, id).
     using ApiNameFunction =
         std::function<std::string(CUpti_ActivityKind kind, uint32_t callbackId)>;

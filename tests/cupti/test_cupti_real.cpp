@@ -79,26 +79,46 @@ TEST_CASE("cupti: a real run records kernels, copies and API calls with sane val
     ks::data::Run run;
     c.value()->stopInto(run);
     INFO("collector status: " << run.collector.status);
-    REQUIRE(run.kernels.size() == 3);
-    REQUIRE(run.memcpy.size() == 2);
-    CHECK(run.memset.size() == 1);
     REQUIRE(run.devices.size() >= 1);
     CHECK(run.devices.sm_count[0] > 0);
+    CHECK(run.devices.memory_bandwidth_gbps[0] > 0);
     std::map<uint32_t, size_t> apiByCorrelation;
     for (size_t i = 0; i < run.api.size(); ++i) apiByCorrelation[run.api.correlation[i]] = i;
-    for (size_t i = 0; i < run.kernels.size(); ++i) {
-        CHECK(run.strings.get(run.kernels.name[i]).find("ksTinyKernel") != std::string::npos);
+    // Only our kernels (the runtime may launch its own).
+    std::vector<size_t> ours;
+    for (size_t i = 0; i < run.kernels.size(); ++i)
+        if (run.strings.get(run.kernels.name[i]).find("ksTinyKernel") != std::string::npos)
+            ours.push_back(i);
+    REQUIRE(ours.size() == 3);
+    for (size_t i : ours) {
         CHECK(run.kernels.grid_x[i] == uint32_t(kBlocks));
+        CHECK(run.kernels.grid_y[i] == 1);
         CHECK(run.kernels.block_x[i] == uint32_t(kThreads));
+        CHECK(run.kernels.registers_per_thread[i] > 0);
         CHECK(run.kernels.start_ns[i] > 0);
         CHECK(run.kernels.end_ns[i] > run.kernels.start_ns[i]);
         CHECK(run.kernels.end_ns[i] < stopped);
+        CHECK(run.deviceName(run.kernels.device[i]) ==
+              std::string(run.strings.get(run.devices.name[0])));
         // The launching API call started before the kernel did.
         REQUIRE(apiByCorrelation.count(run.kernels.correlation[i]));
         const size_t a = apiByCorrelation[run.kernels.correlation[i]];
         CHECK(run.strings.get(run.api.name[a]).find("Launch") != std::string::npos);
         CHECK(run.api.start_ns[a] <= run.kernels.start_ns[i]);
     }
+    // Copies: all bytes accounted for in each direction (a copy may come as several records).
+    uint64_t toDevice = 0, toHost = 0;
+    for (size_t i = 0; i < run.memcpy.size(); ++i) {
+        CHECK(run.memcpy.end_ns[i] >= run.memcpy.start_ns[i]);
+        if (run.memcpy.kind[i] == uint8_t(ks::data::MemcpyKind::HtoD))
+            toDevice += run.memcpy.bytes[i];
+        if (run.memcpy.kind[i] == uint8_t(ks::data::MemcpyKind::DtoH))
+            toHost += run.memcpy.bytes[i];
+    }
+    CHECK(toDevice == kN * sizeof(float));
+    CHECK(toHost == kN * sizeof(float));
+    REQUIRE(run.memset.size() >= 1);
+    CHECK(run.memset.bytes[0] == kN * sizeof(float));
     // The NVTX range (via CUPTI's MARKER records) encloses the kernels it launched.
     int64_t rangeStart = -1, rangeEnd = -1;
     for (size_t i = 0; i < run.ranges.size(); ++i)
@@ -108,12 +128,10 @@ TEST_CASE("cupti: a real run records kernels, copies and API calls with sane val
             CHECK(run.strings.get(run.ranges.category[i]) == "nvtx");
         }
     CHECK(rangeStart >= 0);
-    for (size_t i = 0; i < run.kernels.size(); ++i) {
+    for (size_t i : ours) {
         CHECK(run.kernels.start_ns[i] >= rangeStart);
         CHECK(run.kernels.end_ns[i] <= rangeEnd);
     }
     CHECK(run.collector.unmatched_markers == 0);
-    CHECK(run.memcpy.kind[0] == uint8_t(ks::data::MemcpyKind::HtoD));
-    CHECK(run.memcpy.bytes[0] == kN * sizeof(float));
-    CHECK(run.memcpy.kind[1] == uint8_t(ks::data::MemcpyKind::DtoH));
+    CHECK(run.collector.zero_timestamp_records == 0);
 }

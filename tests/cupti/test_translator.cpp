@@ -165,14 +165,14 @@ TEST_CASE("cupti: synchronization waits become ranges on the thread of their API
                        55));
     feed(t, apiRecord(CUPTI_ACTIVITY_KIND_RUNTIME, 131, kT0 + 100, kT0 + 500, 3003, 55));
     feed(t, syncRecord(CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_EVENT_SYNCHRONIZE, kT0 + 600, kT0 + 700,
-                       56)); // no API record: thread stays 0
+                       56)); // no API record: a thread row of its own
     const ActivityTables out = t.finish();
     REQUIRE(out.ranges.size() == 2);
     CHECK(str(out, out.ranges.name[0]) == "Stream synchronize");
     CHECK(str(out, out.ranges.category[0]) == "sync");
     CHECK(out.ranges.thread[0] == 3003);
     CHECK(str(out, out.ranges.name[1]) == "Event synchronize");
-    CHECK(out.ranges.thread[1] == 0);
+    CHECK(out.ranges.thread[1] == RecordTranslator::kUnknownThread);
 }
 
 TEST_CASE("cupti: zero timestamps, overhead and unknown kinds are counted, never silent",
