@@ -167,6 +167,9 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
         auto d = datasetFromTensors(cfg.inputs, mlp, in, out);
         if (!d) return d.error();
         m.data = std::move(d.value());
+        if (m.data.samples < cfg.batch)
+            return data::Error{"inputs: 'x' has " + std::to_string(m.data.samples) +
+                               " samples, fewer than the batch size " + std::to_string(cfg.batch)};
     } else {
         // Enough distinct batches that a few hundred steps don't just memorise one.
         const int samples = cfg.batch * std::min(cfg.steps, 16);

@@ -9,6 +9,7 @@
 #include "engine/GradCheck.h"
 #include "engine/Trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -107,7 +108,7 @@ private:
 int cmdRecord(const Args& args) {
     TrainConfig cfg;
     std::string backendName = "auto", inputs, output = "run.ksr.h5";
-    bool gradcheck = false, layersGiven = false, stepsGiven = false;
+    bool gradcheck = false, layersGiven = false, stepsGiven = false, batchGiven = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](std::string& out) {
@@ -156,6 +157,7 @@ int cmdRecord(const Args& args) {
             if (!value(v)) return 2;
             if (!parseInt(v, 1, 1 << 20, n)) return bad(v, "expected a batch size >= 1");
             cfg.batch = int(n);
+            batchGiven = true;
         } else if (a == "--optimizer") {
             if (!value(v)) return 2;
             if (v == "sgd")
@@ -216,6 +218,10 @@ int cmdRecord(const Args& args) {
             return 2;
         }
         cfg.inputs = std::move(tensors.value());
+        // Without --batch, a small inputs file is one batch (no rows repeated within a batch).
+        for (const auto& t : cfg.inputs)
+            if (t.name == "x" && !t.shape.empty() && !batchGiven)
+                cfg.batch = int(std::min<int64_t>(cfg.batch, std::max<int64_t>(t.shape[0], 1)));
     }
 
     const BackendKind kind = backendName == "cpu"    ? BackendKind::Cpu

@@ -170,6 +170,12 @@ TEST_CASE("bad configurations and inputs are errors with a message", "[engine]")
     REQUIRE(!r.ok());
     CHECK(r.error().message.find("'x' must be [samples, 784]") != std::string::npos);
 
+    cfg.layers = {3, 4};
+    r = engine::Trainer::create(cfg, *backend, tracer);
+    REQUIRE(!r.ok()); // 4 samples cannot fill a batch of 128
+    CHECK(r.error().message.find("fewer than the batch size 128") != std::string::npos);
+    cfg.batch = 4;
+
     cfg.layers = {3, 2};
     r = engine::Trainer::create(cfg, *backend, tracer);
     REQUIRE(!r.ok()); // label 2 and 3 are not classes of a 2-way classifier
