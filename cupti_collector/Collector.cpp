@@ -92,8 +92,10 @@ void Collector::stopInto(data::Run& run) {
                 if (t == m_callerThread) t = *m_options.callerThreadRunId;
     }
     // Host threads seen only by CUPTI get a name, so the views do not show bare numbers.
-    std::set<uint32_t> threads(tables.api.thread.begin(), tables.api.thread.end());
-    threads.insert(tables.ranges.thread.begin(), tables.ranges.thread.end());
+    std::set<uint32_t> threads;
+    for (const auto* column : {&tables.api.thread, &tables.ranges.thread})
+        for (size_t i = 0; i < column->size(); ++i)
+            if (i == 0 || (*column)[i] != (*column)[i - 1]) threads.insert((*column)[i]);
     for (uint32_t t : threads)
         if (run.threadName(t).empty())
             run.nameThread(t, t == RecordTranslator::kUnknownThread
