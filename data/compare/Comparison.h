@@ -32,6 +32,9 @@ struct CompareOptions {
     MatchRules match;
     ToleranceRules tolerances;
     bool equalNan = false;
+    // Judge pairs of different dtypes by their values (an f32 run against NumPy's f64) instead
+    // of failing them as a dtype mismatch.
+    bool allowDTypeMismatch = false;
     int topK = 10;
     unsigned threads = 0;
 };

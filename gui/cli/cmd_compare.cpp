@@ -41,6 +41,8 @@ constexpr const char* kUsage =
     "  --rename REGEX=REPL    rewrite names on both sides (repeatable, $1 refers to groups)\n"
     "  --group G              HDF5 references: read the datasets below group G only\n"
     "  --equal-nan            NaN compares equal to NaN\n"
+    "  --allow-dtype-mismatch judge pairs of different dtypes (f32 run, f64 reference) by\n"
+    "                         their values instead of failing them\n"
     "  --top K                worst elements listed per failing pair (default 5; CSV: 10)\n"
     "  --threads N            worker threads (default: one per core)\n"
     "  --csv FILE             write the per-pair summary as CSV\n"
@@ -110,6 +112,8 @@ std::string parse(const Args& args, Options& o) {
             if (!value(o.reference.group)) return "--group needs a group path";
         } else if (a == "--equal-nan") {
             o.compare.equalNan = true;
+        } else if (a == "--allow-dtype-mismatch") {
+            o.compare.allowDTypeMismatch = true;
         } else if (a == "--top") {
             if (!number(x) || x > 1e6) return "--top needs a count";
             o.printTop = int(x);

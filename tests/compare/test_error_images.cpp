@@ -19,6 +19,8 @@ using namespace ks::data::compare;
 namespace {
 
 QApplication& app() {
+    if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM") && !qEnvironmentVariableIsSet("DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     static int argc = 1;
     static char name[] = "test_compare";
     static char* argv[] = {name, nullptr};

@@ -205,6 +205,9 @@ TEST_CASE("pairs in execution order, first divergence, shape and dtype status", 
     REQUIRE(d.pairs.size() == 1);
     CHECK(d.pairs[0].status == PairStatus::DTypeMismatch);
     CHECK(d.pairs[0].metrics.maxAbs == 0);
+    CompareOptions loose;
+    loose.allowDTypeMismatch = true;
+    CHECK(compareTensors({run[1]}, {f64}, loose).pairs[0].status == PairStatus::Pass);
 }
 
 TEST_CASE("heatmap downsampling keeps the maximum of each block", "[compare][heatmap]") {
