@@ -1,6 +1,7 @@
 // The CUDA backend: cuBLAS for matrix products, CudaKernels.cu for the rest, one stream, NVTX
 // ranges. Every CUDA/cuBLAS error becomes a Status naming the call and CUDA's message.
 #include "engine/Backend.h"
+#include "engine/cuda/CublasApi.h"
 #include "engine/cuda/CudaKernels.h"
 
 #include <cmath>
@@ -17,17 +18,18 @@ Status cudaStatus(cudaError_t e, const char* call) {
                  cudaGetErrorString(e) + ")"};
 }
 
-Status cublasStatus(cublasStatus_t s, const char* call) {
+Status cublasStatus(const cuda::CublasApi& api, cublasStatus_t s, const char* call) {
     if (s == CUBLAS_STATUS_SUCCESS) return {};
-    return Error{std::string("cublas: ") + call + ": " + cublasGetStatusName(s) + " (" +
-                 cublasGetStatusString(s) + ")"};
+    return Error{std::string("cublas: ") + call + ": " + api.statusName(s) + " (" +
+                 api.statusString(s) + ")"};
 }
 
 class CudaBackend final : public Backend {
 public:
+    explicit CudaBackend(const cuda::CublasApi& api) : m_api(api) {}
     ~CudaBackend() override {
         if (m_scratch) cudaFree(m_scratch);
-        if (m_handle) cublasDestroy(m_handle);
+        if (m_handle) m_api.destroy(m_handle);
         if (m_stream) cudaStreamDestroy(m_stream);
     }
 
@@ -41,11 +43,12 @@ public:
             return s;
         m_device = prop.name;
         if (Status s = cudaStatus(cudaStreamCreate(&m_stream), "cudaStreamCreate"); !s) return s;
-        if (Status s = cublasStatus(cublasCreate(&m_handle), "cublasCreate"); !s) return s;
-        if (Status s = cublasStatus(cublasSetStream(m_handle, m_stream), "cublasSetStream"); !s)
+        if (Status s = cublasStatus(m_api, m_api.create(&m_handle), "cublasCreate"); !s) return s;
+        if (Status s = cublasStatus(m_api, m_api.setStream(m_handle, m_stream), "cublasSetStream");
+            !s)
             return s;
         // Plain FP32 (no TF32) so results stay comparable with the CPU backend.
-        if (Status s = cublasStatus(cublasSetMathMode(m_handle, CUBLAS_PEDANTIC_MATH),
+        if (Status s = cublasStatus(m_api, m_api.setMathMode(m_handle, CUBLAS_PEDANTIC_MATH),
                                     "cublasSetMathMode");
             !s)
             return s;
@@ -93,7 +96,8 @@ public:
     // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.
     Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
                 const float* b, int ldb, float beta, float* c, int ldc) override {
-        return cublasStatus(cublasSgemm(m_handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+        return cublasStatus(m_api,
+                            m_api.sgemm(m_handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
                                         transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha, b, ldb,
                                         a, lda, &beta, c, ldc),
                             "cublasSgemm");
@@ -177,6 +181,7 @@ private:
         return {};
     }
 
+    const cuda::CublasApi& m_api;
     std::string m_device;
     cudaStream_t m_stream = nullptr;
     cublasHandle_t m_handle = nullptr;
@@ -200,7 +205,14 @@ std::unique_ptr<Backend> createCudaBackend(std::string* why, std::string* detail
                                        : "cudaGetDeviceCount found 0 devices";
         return nullptr;
     }
-    auto backend = std::make_unique<CudaBackend>();
+    std::string loadError;
+    const cuda::CublasApi* api = cuda::CublasApi::get(&loadError);
+    if (!api) {
+        if (why) *why = "cuBLAS unavailable";
+        if (detail) *detail = loadError;
+        return nullptr;
+    }
+    auto backend = std::make_unique<CudaBackend>(*api);
     if (Status s = backend->init(0); !s) {
         if (why) *why = "CUDA unusable";
         if (detail) *detail = s.message();

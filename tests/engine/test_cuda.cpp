@@ -163,3 +163,18 @@ TEST_CASE("CUDA training steps match the CPU backend tensor by tensor", "[engine
         CHECK(r.ok);
     }
 }
+
+#ifdef KS_HAVE_CUDA_BACKEND
+#include "engine/cuda/CublasApi.h"
+
+TEST_CASE("cuBLAS is loaded on demand and its entry points resolve", "[engine][cuda]") {
+    std::string error;
+    const auto* api = engine::cuda::CublasApi::get(&error);
+    INFO(error);
+    REQUIRE(api);
+    CHECK(std::string(api->statusName(CUBLAS_STATUS_NOT_INITIALIZED)) ==
+          "CUBLAS_STATUS_NOT_INITIALIZED");
+    CHECK(api->sgemm);
+    CHECK(api->setMathMode);
+}
+#endif
