@@ -12,6 +12,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDragEnterEvent>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QKeySequence>
@@ -70,7 +71,9 @@ QPalette lightPalette() {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(QStringLiteral("Kernscope"));
-    setWindowIcon(QIcon(QStringLiteral(":/icons/kernscope.svg")));
+    // The icon resource is linked into the executable, not into the library the tests use.
+    if (QFile::exists(QStringLiteral(":/icons/kernscope.svg")))
+        setWindowIcon(QIcon(QStringLiteral(":/icons/kernscope.svg")));
     setAcceptDrops(true);
     m_loader = new RunLoader(this);
 

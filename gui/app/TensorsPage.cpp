@@ -403,6 +403,8 @@ void TensorsPage::showPair() {
             p->xAxis = rect->axis(QCPAxis::atBottom);
             p->yAxis = rect->axis(QCPAxis::atLeft);
             auto* text = new QCPItemText(p);
+            text->setClipAxisRect(rect);
+            text->position->setAxisRect(rect);
             text->position->setType(QCPItemPosition::ptAxisRectRatio);
             text->position->setCoords(0.5, 0.5);
             text->setText(p == m_heatmap ? (pair ? tr("%1: shapes differ, no element-wise error")
@@ -432,6 +434,8 @@ void TensorsPage::showPair() {
         m_slice->setRange(0, axis >= 0 ? int(runT->shape[size_t(axis)] - 1) : 0);
     }
     const ErrorKind kind = ErrorKind(m_kind->currentIndex());
+    // Items (placeholder text, element marker) refer to axis rects the redraw replaces.
+    for (QCustomPlot* p : {m_heatmap, m_runPlot, m_refPlot, m_histogram}) p->clearItems();
     std::vector<double> runValues, refValues;
     const ErrorGrid grid = pairErrorGrid(*runT, *refT, kind, axis, m_slice->value(), 512, 512,
                                          &runValues, &refValues);

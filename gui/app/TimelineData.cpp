@@ -15,33 +15,39 @@ size_t TimelineRow::firstEndingAfter(int64_t t) const {
 
 namespace {
 
+// A row being filled: events are appended in table order, sorted once at the end (producers
+// usually write them sorted already, so the sort is mostly skipped).
 struct Pending {
     TimelineRow row;
-    std::vector<std::tuple<int64_t, int64_t, uint32_t, EventRef>> events;
+    void add(int64_t s, int64_t e, uint32_t name, EventRef ref) {
+        row.start.push_back(s);
+        row.end.push_back(std::max(s, e));
+        row.name.push_back(name);
+        row.ref.push_back(ref);
+    }
 };
 
-void finish(TimelineRow& row, std::vector<std::tuple<int64_t, int64_t, uint32_t, EventRef>>& ev) {
-    std::sort(ev.begin(), ev.end(), [](const auto& a, const auto& b) {
-        return std::get<0>(a) < std::get<0>(b);
-    });
-    const size_t n = ev.size();
-    row.start.resize(n);
-    row.end.resize(n);
-    row.maxEnd.resize(n);
-    row.name.resize(n);
-    row.ref.resize(n);
-    int64_t running = std::numeric_limits<int64_t>::min();
-    for (size_t i = 0; i < n; ++i) {
-        auto& [s, e, name, ref] = ev[i];
-        row.start[i] = s;
-        row.end[i] = std::max(s, e);
-        running = std::max(running, row.end[i]);
-        row.maxEnd[i] = running;
-        row.name[i] = name;
-        row.ref[i] = ref;
+template <class T> void permute(std::vector<T>& v, const std::vector<uint32_t>& order) {
+    std::vector<T> out(v.size());
+    for (size_t i = 0; i < order.size(); ++i) out[i] = v[order[i]];
+    v.swap(out);
+}
+
+void finish(TimelineRow& row) {
+    const size_t n = row.start.size();
+    if (!std::is_sorted(row.start.begin(), row.start.end())) {
+        std::vector<uint32_t> order(n);
+        std::iota(order.begin(), order.end(), 0u);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](uint32_t a, uint32_t b) { return row.start[a] < row.start[b]; });
+        permute(row.start, order);
+        permute(row.end, order);
+        permute(row.name, order);
+        permute(row.ref, order);
     }
-    ev.clear();
-    ev.shrink_to_fit();
+    row.maxEnd.resize(n);
+    int64_t running = std::numeric_limits<int64_t>::min();
+    for (size_t i = 0; i < n; ++i) row.maxEnd[i] = running = std::max(running, row.end[i]);
 }
 
 } // namespace
@@ -51,10 +57,19 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     data->m_run = runPtr;
     const data::Run& run = *runPtr;
 
-    // Keyed so rows come out grouped: devices by (device, stream), then threads.
-    std::map<std::tuple<int, uint32_t, uint32_t, uint32_t>, Pending> rows;
+    // Keyed so rows come out grouped: devices by (device, stream), then threads. A one-entry
+    // cache in front of the map: consecutive events often share a row.
+    using Key = std::tuple<int, uint32_t, uint32_t, uint32_t>;
+    std::map<Key, Pending> rows;
+    Key lastKey{-1, 0, 0, 0};
+    Pending* last = nullptr;
+    auto rowFor = [&](const Key& key) -> Pending& {
+        if (last && key == lastKey) return *last;
+        lastKey = key;
+        return *(last = &rows[key]);
+    };
     auto deviceRow = [&](uint32_t device, uint32_t stream) -> Pending& {
-        auto& p = rows[{0, device, stream, 0}];
+        auto& p = rowFor({0, device, stream, 0});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Device;
             p.row.device = device;
@@ -75,33 +90,29 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     const auto& k = run.kernels;
     for (size_t i = 0; i < k.size(); ++i)
         deviceRow(k.device[i], k.stream[i])
-            .events.emplace_back(k.start_ns[i], k.end_ns[i], k.name[i],
-                                 EventRef{EventSource::Kernel, uint32_t(i)});
+            .add(k.start_ns[i], k.end_ns[i], k.name[i], EventRef{EventSource::Kernel, uint32_t(i)});
     const auto& m = run.memcpy;
     for (size_t i = 0; i < m.size(); ++i)
         deviceRow(m.device[i], m.stream[i])
-            .events.emplace_back(m.start_ns[i], m.end_ns[i], 0,
-                                 EventRef{EventSource::Memcpy, uint32_t(i)});
+            .add(m.start_ns[i], m.end_ns[i], 0, EventRef{EventSource::Memcpy, uint32_t(i)});
     const auto& ms = run.memset;
     for (size_t i = 0; i < ms.size(); ++i)
         deviceRow(ms.device[i], ms.stream[i])
-            .events.emplace_back(ms.start_ns[i], ms.end_ns[i], 0,
-                                 EventRef{EventSource::Memset, uint32_t(i)});
+            .add(ms.start_ns[i], ms.end_ns[i], 0, EventRef{EventSource::Memset, uint32_t(i)});
     const auto& a = run.api;
     for (size_t i = 0; i < a.size(); ++i) {
-        auto& p = rows[{1, a.thread[i], 0, 0}];
+        auto& p = rowFor({1, a.thread[i], 0, 0});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Api;
             p.row.thread = a.thread[i];
             p.row.group = threadGroup(a.thread[i]);
             p.row.label = "CUDA API";
         }
-        p.events.emplace_back(a.start_ns[i], a.end_ns[i], a.name[i],
-                              EventRef{EventSource::Api, uint32_t(i)});
+        p.add(a.start_ns[i], a.end_ns[i], a.name[i], EventRef{EventSource::Api, uint32_t(i)});
     }
     const auto& r = run.ranges;
     for (size_t i = 0; i < r.size(); ++i) {
-        auto& p = rows[{1, r.thread[i], 1, r.depth[i]}];
+        auto& p = rowFor({1, r.thread[i], 1, r.depth[i]});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Range;
             p.row.thread = r.thread[i];
@@ -109,13 +120,12 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
             p.row.group = threadGroup(r.thread[i]);
             p.row.label = "Ranges · depth " + std::to_string(r.depth[i]);
         }
-        p.events.emplace_back(r.start_ns[i], r.end_ns[i], r.name[i],
-                              EventRef{EventSource::Range, uint32_t(i)});
+        p.add(r.start_ns[i], r.end_ns[i], r.name[i], EventRef{EventSource::Range, uint32_t(i)});
     }
 
     int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
     for (auto& [key, p] : rows) {
-        finish(p.row, p.events);
+        finish(p.row);
         if (p.row.size()) {
             lo = std::min(lo, p.row.start.front());
             hi = std::max(hi, p.row.maxEnd.back());
@@ -148,6 +158,7 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     data->m_where[int(EventSource::Memset)].resize(ms.size());
     data->m_where[int(EventSource::Api)].resize(a.size());
     data->m_where[int(EventSource::Range)].resize(r.size());
+    data->m_apiByCorrelation.reserve(a.size());
     for (uint32_t ri = 0; ri < data->m_rows.size(); ++ri) {
         const auto& row = data->m_rows[ri];
         for (uint32_t i = 0; i < row.size(); ++i) {
@@ -156,7 +167,8 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
                 data->m_apiByCorrelation.push_back({a.correlation[row.ref[i].index], {ri, i}});
         }
     }
-    std::sort(data->m_apiByCorrelation.begin(), data->m_apiByCorrelation.end());
+    if (!std::is_sorted(data->m_apiByCorrelation.begin(), data->m_apiByCorrelation.end()))
+        std::sort(data->m_apiByCorrelation.begin(), data->m_apiByCorrelation.end());
     return data;
 }
 

@@ -348,8 +348,9 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
             fill.lineTo(QPointF(path.elementAt(0).x, g.top + g.height - 2));
             p.fillPath(fill, QColor(255, 152, 0, 50));
         }
+        // Antialiasing only when the line has few points: it is the costliest thing per frame.
         p.setPen(QPen(QColor(245, 124, 0), 1.2));
-        p.setRenderHint(QPainter::Antialiasing, true);
+        p.setRenderHint(QPainter::Antialiasing, path.elementCount() < 400);
         p.drawPath(path);
         p.setRenderHint(QPainter::Antialiasing, false);
         p.setPen(text);

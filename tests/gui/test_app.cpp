@@ -1,0 +1,385 @@
+// The window and its pages, headless: open a fixture run, every page populates, exports are
+// valid, bad files give an error while the window stays usable; models pass QAbstractItemModelTester.
+#include "GuiFixture.h"
+#include "TestSupport.h"
+#include "data/RunFile.h"
+#include "gui/app/FlamePage.h"
+#include "gui/app/KernelStatsModel.h"
+#include "gui/app/KernelsPage.h"
+#include "gui/app/MainWindow.h"
+#include "gui/app/MemoryPage.h"
+#include "gui/app/MemoryStatsModel.h"
+#include "gui/app/RecordDialog.h"
+#include "gui/app/RunStats.h"
+#include "gui/app/SummaryPage.h"
+#include "gui/app/TensorsPage.h"
+#include "gui/app/TimelinePage.h"
+
+#include <catch2/catch.hpp>
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QFileInfo>
+#include <QImage>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QTabWidget>
+#include <QTableView>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+using namespace ks;
+using namespace ks::gui;
+
+namespace {
+
+struct OpenWindow {
+    MainWindow window;
+    bool shown = false;
+    explicit OpenWindow(const QString& path) {
+        window.setInteractive(false);
+        window.resize(1400, 900);
+        QObject::connect(&window, &MainWindow::runShown, [this] { shown = true; });
+        window.openRun(path);
+        REQUIRE(ks::test::waitUntil([&] { return shown || !window.lastError().isEmpty(); }));
+        REQUIRE(window.lastError().toStdString() == "");
+        REQUIRE(ks::test::waitUntil([&] {
+            return !window.kernelsPage()->computing() && !window.flamePage()->building() &&
+                   window.memoryPage()->model()->rowCount() > 0;
+        }));
+    }
+};
+
+std::vector<std::string> splitCsvLine(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cell;
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
+            else if (c == '"') quoted = false;
+            else cell += c;
+        } else if (c == '"') quoted = true;
+        else if (c == ',') out.push_back(cell), cell.clear();
+        else cell += c;
+    }
+    out.push_back(cell);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("kernel statistics agree with NumPy", "[gui][stats]") {
+    const std::string dir = ks::test::scratchDir("gui_stats");
+    const std::string path = ks::test::writeGuiRun(dir, 2500);
+    auto run = data::readRun(path);
+    REQUIRE(run.ok());
+    auto check = [&](std::optional<TimeSpan> span) {
+        std::vector<std::string> args{path};
+        if (span) args.push_back(std::to_string(span->begin)), args.push_back(std::to_string(span->end));
+        const auto py = ks::test::runPython("gui/kernel_stats.py", args);
+        REQUIRE(py.exitCode == 0);
+        std::map<std::string, std::vector<double>> expected;
+        std::istringstream lines(py.output);
+        for (std::string line; std::getline(lines, line);) {
+            std::istringstream f(line);
+            std::string name;
+            std::getline(f, name, '\t');
+            std::vector<double> v;
+            for (double x; f >> x;) v.push_back(x);
+            expected[name] = v;
+        }
+        const auto stats = computeKernelStats(*run, span);
+        REQUIRE(stats.size() == expected.size());
+        double totalPercent = 0;
+        for (const auto& s : stats) {
+            INFO(s.displayName);
+            const auto& e = expected.at(s.displayName);
+            REQUIRE(double(s.instances) == e[0]);
+            REQUIRE(double(s.total) == e[1]);
+            REQUIRE(s.average == Approx(e[2]));
+            REQUIRE(s.median == Approx(e[3]));
+            REQUIRE(s.stddev == Approx(e[4]).margin(1e-6));
+            REQUIRE(double(s.minimum) == e[5]);
+            REQUIRE(double(s.maximum) == e[6]);
+            totalPercent += s.percent;
+        }
+        REQUIRE(totalPercent == Approx(100.0));
+        for (size_t i = 1; i < stats.size(); ++i) REQUIRE(stats[i - 1].total >= stats[i].total);
+    };
+    check(std::nullopt);
+    const int64_t mid = (run->kernels.start_ns.front() + run->kernels.end_ns.back()) / 2;
+    check(TimeSpan{mid - 2000000, mid + 3000000});
+}
+
+TEST_CASE("theoretical occupancy follows the device limits", "[gui][stats]") {
+    data::Run run;
+    const uint32_t gpu = run.addDevice("gpu", "H100");
+    run.devices.max_threads_per_sm[gpu] = 2048;
+    run.devices.registers_per_sm[gpu] = 65536;
+    run.devices.shared_memory_per_sm[gpu] = 233472;
+    const uint32_t cpu = run.addDevice("cpu", "Host");
+    // 256 threads, 32 regs: 8 blocks x 8 warps = 64 warps: full occupancy.
+    REQUIRE(*theoreticalOccupancy(run, gpu, 256, 32, 0) == Approx(1.0));
+    // 128 regs: 4096 regs per warp, 32768 per block -> 2 blocks = 16 of 64 warps.
+    REQUIRE(*theoreticalOccupancy(run, gpu, 256, 128, 0) == Approx(0.25));
+    // 100 KiB shared per block -> 2 blocks of 8 warps.
+    REQUIRE(*theoreticalOccupancy(run, gpu, 256, 32, 100 * 1024) == Approx(0.25));
+    // 32-thread blocks are capped by 32 blocks per SM: 32 of 64 warps.
+    REQUIRE(*theoreticalOccupancy(run, gpu, 32, 16, 0) == Approx(0.5));
+    REQUIRE_FALSE(theoreticalOccupancy(run, cpu, 256, 32, 0).has_value());
+    REQUIRE_FALSE(theoreticalOccupancy(run, 9, 256, 32, 0).has_value());
+}
+
+TEST_CASE("models pass QAbstractItemModelTester", "[gui][models]") {
+    ks::test::ensureApp();
+    auto run = ks::test::makeGuiRun(1200);
+    KernelStatsModel kernels;
+    QAbstractItemModelTester t1(&kernels, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    kernels.setStats(computeKernelStats(run));
+    REQUIRE(kernels.rowCount() == 12);
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&kernels);
+    proxy.setSortRole(KernelStatsModel::SortRole);
+    QAbstractItemModelTester t2(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    proxy.sort(KernelStatsModel::Average, Qt::AscendingOrder);
+    for (int r = 1; r < proxy.rowCount(); ++r)
+        REQUIRE(proxy.index(r - 1, KernelStatsModel::Average).data(KernelStatsModel::SortRole).toDouble() <=
+                proxy.index(r, KernelStatsModel::Average).data(KernelStatsModel::SortRole).toDouble());
+    proxy.setFilterKeyColumn(KernelStatsModel::Name);
+    proxy.setFilterRegularExpression(QStringLiteral("relu"));
+    REQUIRE(proxy.rowCount() > 0);
+    REQUIRE(proxy.rowCount() < kernels.rowCount());
+    kernels.setStats({});
+    REQUIRE(proxy.rowCount() == 0);
+
+    MemoryStatsModel memory;
+    QAbstractItemModelTester t3(&memory, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    memory.setStats(computeCopyStats(run));
+    REQUIRE(memory.rowCount() >= 2);
+    uint64_t count = 0;
+    for (const auto& s : memory.stats()) {
+        count += s.count;
+        REQUIRE(s.shareOfPeak.has_value()); // the synthetic device knows its bandwidth
+        REQUIRE(s.peakGBps >= s.averageGBps * 0.999);
+    }
+    REQUIRE(count == run.memcpy.size());
+}
+
+TEST_CASE("a fixture run opens and every page populates", "[gui][window]") {
+    ks::test::ensureApp();
+    QSettings().clear();
+    const std::string dir = ks::test::scratchDir("gui_window");
+    const QString path = QString::fromStdString(ks::test::writeGuiRun(dir));
+    OpenWindow w(path);
+    MainWindow& win = w.window;
+    const auto& run = *win.current().run;
+
+    REQUIRE(win.summaryPage()->html().contains(QStringLiteral("fixture.ksr.h5")));
+    REQUIRE(win.summaryPage()->html().contains(QStringLiteral("Top kernels")));
+    REQUIRE(win.timelinePage()->view()->data() != nullptr);
+    REQUIRE(win.timelinePage()->view()->data()->eventCount() > run.kernels.size());
+    REQUIRE(win.kernelsPage()->model()->rowCount() == 12);
+    REQUIRE(win.memoryPage()->model()->rowCount() >= 2);
+    REQUIRE(win.flamePage()->view()->tree() != nullptr);
+    REQUIRE(win.flamePage()->view()->tree()->node(0).total > 0);
+    REQUIRE(win.tensorsPage()->pairCount() == int(run.tensors.size()));
+    REQUIRE(win.recentFiles().value(0) == QFileInfo(path).absoluteFilePath());
+    // Every page can be shown and painted.
+    for (int i = 0; i < win.tabs()->count(); ++i) {
+        win.tabs()->setCurrentIndex(i);
+        REQUIRE(!win.grab().isNull());
+    }
+
+    SECTION("a timeline span filters the tables; clearing it restores them") {
+        const auto& k = run.kernels;
+        const int64_t b = k.start_ns[100], e = k.start_ns[300];
+        win.timelinePage()->view()->setSpan(std::make_pair(b, e));
+        REQUIRE(ks::test::waitUntil([&] { return !win.kernelsPage()->computing(); }));
+        uint64_t instances = 0;
+        for (const auto& s : win.kernelsPage()->model()->stats()) instances += s.instances;
+        uint64_t expected = 0;
+        for (size_t i = 0; i < k.size(); ++i) expected += k.start_ns[i] < e && k.end_ns[i] > b;
+        REQUIRE(instances == expected);
+        win.timelinePage()->view()->setSpan(std::nullopt);
+        REQUIRE(ks::test::waitUntil([&] { return !win.kernelsPage()->computing(); }));
+        instances = 0;
+        for (const auto& s : win.kernelsPage()->model()->stats()) instances += s.instances;
+        REQUIRE(instances == k.size());
+    }
+
+    SECTION("choosing a kernel row highlights it; double-click shows its instances") {
+        auto* view = win.kernelsPage()->view();
+        view->selectRow(0);
+        const uint32_t name = view->model()->index(0, 0).data(KernelStatsModel::NameIdRole).toUInt();
+        emit win.kernelsPage()->kernelActivated(name);
+        REQUIRE(win.tabs()->currentWidget() == win.timelinePage());
+        const auto sel = win.timelinePage()->view()->selectedEvent();
+        REQUIRE(sel.has_value());
+        const auto& row = win.timelinePage()->view()->data()->rows()[sel->first];
+        REQUIRE(row.name[sel->second] == name);
+    }
+
+    SECTION("CSV export of the kernel table is valid CSV with every row") {
+        const QString csv = QString::fromStdString(dir + "/kernels.csv");
+        QString error;
+        REQUIRE(win.kernelsPage()->exportCsv(csv, &error));
+        std::ifstream in(csv.toStdString());
+        std::string line;
+        std::getline(in, line);
+        const auto header = splitCsvLine(line);
+        REQUIRE(header.size() == size_t(KernelStatsModel::ColumnCount));
+        REQUIRE(header[0] == "Time (%)");
+        REQUIRE(header[8] == "Name");
+        int rows = 0;
+        while (std::getline(in, line)) {
+            REQUIRE(splitCsvLine(line).size() == header.size());
+            ++rows;
+        }
+        REQUIRE(rows == win.kernelsPage()->model()->rowCount());
+        REQUIRE(win.memoryPage()->exportCsv(QString::fromStdString(dir + "/memory.csv"), &error));
+        // An unwritable path is an error naming the file, not a crash.
+        REQUIRE_FALSE(win.kernelsPage()->exportCsv(QStringLiteral("/nonexistent/dir/k.csv"), &error));
+        REQUIRE(error.contains(QStringLiteral("/nonexistent/dir/k.csv")));
+    }
+
+    SECTION("flame graph exports valid PNG and SVG") {
+        QString error;
+        const QString png = QString::fromStdString(dir + "/flame.png");
+        const QString svg = QString::fromStdString(dir + "/flame.svg");
+        REQUIRE(win.flamePage()->exportImage(png, &error));
+        QImage image(png);
+        REQUIRE(!image.isNull());
+        REQUIRE(image.width() == 1600);
+        REQUIRE(win.flamePage()->exportImage(svg, &error));
+        QFile f(svg);
+        REQUIRE(f.open(QIODevice::ReadOnly));
+        const QByteArray text = f.readAll();
+        REQUIRE(text.contains("<svg"));
+        REQUIRE(text.contains("</svg>"));
+        REQUIRE(text.contains("step 0"));
+    }
+}
+
+TEST_CASE("a bad file gives an error and the window stays usable", "[gui][window]") {
+    ks::test::ensureApp();
+    const std::string dir = ks::test::scratchDir("gui_bad");
+    const std::string bad = dir + "/broken.ksr.h5";
+    std::ofstream(bad) << "this is not an HDF5 file";
+    MainWindow win;
+    win.setInteractive(false);
+    bool shown = false;
+    QObject::connect(&win, &MainWindow::runShown, [&] { shown = true; });
+    win.openRun(QString::fromStdString(bad));
+    REQUIRE(ks::test::waitUntil([&] { return !win.lastError().isEmpty(); }));
+    REQUIRE(win.lastError().contains(QStringLiteral("broken.ksr.h5")));
+    REQUIRE_FALSE(shown);
+    win.openRun(QString::fromStdString(dir + "/missing.ksr.h5"));
+    REQUIRE(ks::test::waitUntil([&] { return win.lastError().contains(QStringLiteral("missing.ksr.h5")); }));
+    // Still usable: a good file opens afterwards.
+    const std::string good = ks::test::writeGuiRun(dir, 400);
+    win.openRun(QString::fromStdString(good));
+    REQUIRE(ks::test::waitUntil([&] { return shown; }));
+    REQUIRE(win.kernelsPage()->view()->model() != nullptr);
+    REQUIRE(ks::test::waitUntil([&] { return win.kernelsPage()->model()->rowCount() > 0; }));
+}
+
+TEST_CASE("a cancelled load is dropped", "[gui][window]") {
+    ks::test::ensureApp();
+    const std::string dir = ks::test::scratchDir("gui_cancel");
+    const std::string path = ks::test::writeGuiRun(dir, 400);
+    MainWindow win;
+    win.setInteractive(false);
+    int shown = 0;
+    QObject::connect(&win, &MainWindow::runShown, [&] { ++shown; });
+    win.openRun(QString::fromStdString(path));
+    win.loader()->cancel();
+    REQUIRE_FALSE(win.loader()->busy());
+    ks::test::waitUntil([] { return false; }, 1500); // give the worker time to finish
+    REQUIRE(shown == 0);
+    REQUIRE(win.current().run == nullptr);
+}
+
+TEST_CASE("flame graphs from ranges, samples and folded stacks", "[gui][flame]") {
+    data::Run run;
+    auto range = [&](int64_t s, int64_t e, uint32_t thread, uint32_t depth, const char* name) {
+        run.ranges.start_ns.push_back(s);
+        run.ranges.end_ns.push_back(e);
+        run.ranges.thread.push_back(thread);
+        run.ranges.depth.push_back(depth);
+        run.ranges.name.push_back(run.strings.intern(name));
+        run.ranges.category.push_back(0);
+    };
+    range(0, 100, 1, 0, "step");
+    range(0, 40, 1, 1, "forward");
+    range(50, 90, 1, 1, "backward");
+    range(200, 300, 1, 0, "step");
+    range(210, 260, 1, 1, "forward");
+    range(0, 10, 2, 0, "io");
+    const FlameTree all = flameFromRanges(run);
+    REQUIRE(all.node(0).total == 210);
+    const uint32_t step = 1; // first child added
+    REQUIRE(all.node(step).name == "step");
+    REQUIRE(all.node(step).total == 200);
+    double forward = 0, backward = 0;
+    for (uint32_t c : all.node(step).children) {
+        if (all.node(c).name == "forward") forward = all.node(c).total;
+        if (all.node(c).name == "backward") backward = all.node(c).total;
+    }
+    REQUIRE(forward == 90);
+    REQUIRE(backward == 40);
+    REQUIRE(all.node(step).self == 70);
+    REQUIRE(flameFromRanges(run, 2u).node(0).total == 10);
+
+    size_t bad = 0;
+    const FlameTree folded = flameFromFolded("main;a;b 3\nmain;a 2\nmain;c 5\nnot a line\n", &bad);
+    REQUIRE(bad == 1);
+    REQUIRE(folded.node(0).total == 10);
+    REQUIRE(folded.node(1).name == "main");
+    REQUIRE(folded.node(1).total == 10);
+    const auto path = folded.pathTo(3); // main;a;b
+    REQUIRE(path.size() == 4);
+    REQUIRE(folded.node(3).self == 3);
+
+    auto sampled = ks::test::makeGuiRun(50);
+    const FlameTree samples = flameFromSamples(sampled);
+    REQUIRE(samples.node(0).total == 100);
+    REQUIRE(samples.unit == QStringLiteral("samples"));
+    REQUIRE(frameModule("forward (libtrain.so)") == "libtrain.so");
+    REQUIRE(frameModule("std::vector::push") == "std");
+}
+
+TEST_CASE("File > Import reads folded stacks into the flame graph", "[gui][window]") {
+    ks::test::ensureApp();
+    const std::string dir = ks::test::scratchDir("gui_import");
+    const std::string folded = dir + "/profile.folded";
+    std::ofstream(folded) << "main;parse;tokenize 30\nmain;parse 10\nmain;render 60\n";
+    MainWindow win;
+    win.setInteractive(false);
+    bool shown = false;
+    QObject::connect(&win, &MainWindow::runShown, [&] { shown = true; });
+    win.importProfile(QString::fromStdString(folded));
+    REQUIRE(ks::test::waitUntil([&] { return shown || !win.lastError().isEmpty(); }));
+    REQUIRE(win.lastError().toStdString() == "");
+    REQUIRE(win.tabs()->currentWidget() == win.flamePage());
+    REQUIRE(ks::test::waitUntil([&] { return !win.flamePage()->building(); }));
+    REQUIRE(win.flamePage()->view()->tree()->node(0).total == 100);
+    REQUIRE(win.flamePage()->view()->setSearch(QStringLiteral("pars")) == 1);
+
+    const std::string junk = dir + "/junk.txt";
+    std::ofstream(junk) << "\x01\x02 nothing useful\n";
+    win.importProfile(QString::fromStdString(junk));
+    REQUIRE(ks::test::waitUntil([&] { return !win.lastError().isEmpty(); }));
+    REQUIRE(win.lastError().contains(QStringLiteral("junk.txt")));
+}
+
+TEST_CASE("record progress is parsed from the engine's output", "[gui][record]") {
+    REQUIRE(RecordDialog::parseProgress(QStringLiteral("step 50/200 loss 0.31")) == 25);
+    REQUIRE(RecordDialog::parseProgress(QStringLiteral("[ 40%] training")) == 40);
+    REQUIRE(RecordDialog::parseProgress(QStringLiteral("Step 200 / 200")) == 100);
+    REQUIRE(RecordDialog::parseProgress(QStringLiteral("\r[###.....] 30/120 steps  loss 0.1  2.0 s")) == 25);
+    REQUIRE(RecordDialog::parseProgress(QStringLiteral("writing run file")) == -1);
+}

@@ -1,0 +1,216 @@
+// Timeline: LOD folding, pixel <-> time mapping, hit testing, search and stepping.
+#include "GuiFixture.h"
+#include "TestSupport.h"
+#include "gui/app/TimelineData.h"
+#include "gui/app/TimelineView.h"
+
+#include <catch2/catch.hpp>
+
+#include <QImage>
+#include <QRegularExpression>
+
+using namespace ks;
+using namespace ks::gui;
+
+namespace {
+
+// One stream with `n` back-to-back events of `dur` ns separated by `gap` ns.
+std::shared_ptr<const data::Run> denseRun(size_t n, int64_t dur, int64_t gap) {
+    auto run = std::make_shared<data::Run>();
+    run->addDevice("gpu", "Test GPU");
+    const uint32_t a = run->strings.intern("alpha_kernel"), b = run->strings.intern("beta_kernel");
+    auto& k = run->kernels;
+    for (size_t i = 0; i < n; ++i) {
+        k.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
+        k.start_ns.back() = int64_t(i) * (dur + gap);
+        k.end_ns.back() = k.start_ns.back() + dur;
+        k.name.back() = i % 10 == 0 ? b : a;
+        k.stream.back() = 7;
+    }
+    return run;
+}
+
+} // namespace
+
+TEST_CASE("timeline rows are sorted and indexed", "[gui][timeline]") {
+    auto run = std::make_shared<data::Run>(ks::test::makeGuiRun(2000));
+    auto data = TimelineData::build(run);
+    size_t total = 0;
+    for (const auto& row : data->rows()) {
+        total += row.size();
+        for (size_t i = 1; i < row.size(); ++i) REQUIRE(row.start[i - 1] <= row.start[i]);
+    }
+    REQUIRE(total == run->kernels.size() + run->memcpy.size() + run->api.size() + run->ranges.size());
+    REQUIRE(data->eventCount() == total);
+    // Every kernel can be found again, and its API call by correlation id.
+    size_t row = 0, index = 0, apiRow = 0, apiIndex = 0;
+    REQUIRE(data->locate({EventSource::Kernel, 123}, row, index));
+    REQUIRE(data->rows()[row].start[index] == run->kernels.start_ns[123]);
+    REQUIRE(data->findApiByCorrelation(run->kernels.correlation[123], apiRow, apiIndex));
+    REQUIRE(data->rows()[apiRow].kind == RowKind::Api);
+    REQUIRE(run->api.correlation[data->rows()[apiRow].ref[apiIndex].index] ==
+            run->kernels.correlation[123]);
+}
+
+TEST_CASE("LOD folds narrow events into counted blocks", "[gui][timeline]") {
+    const size_t n = 100000;
+    auto data = TimelineData::build(denseRun(n, 100, 20)); // 120 ns per event
+    std::vector<DrawItem> items;
+    const int width = 1000;
+    const double nsPerPx = 120.0 * n / width; // 100 events per pixel
+    data->layoutRow(0, 0, nsPerPx, width, items);
+    // Few primitives, and together they account for every event exactly once.
+    REQUIRE(!items.empty());
+    REQUIRE(items.size() <= size_t(width / TimelineData::kMinPx) + 2);
+    size_t counted = 0;
+    uint32_t expectedFirst = 0;
+    for (const auto& it : items) {
+        REQUIRE(it.first == expectedFirst);
+        counted += it.count;
+        expectedFirst = it.first + it.count;
+        REQUIRE(it.x1 >= it.x0);
+    }
+    REQUIRE(counted == n);
+    REQUIRE(items.front().count > 1);
+
+    // Zoomed in so each event is 12 px wide: nothing folds, positions are exact.
+    data->layoutRow(0, 120.0 * 500, 10.0, width, items);
+    REQUIRE(items.size() >= 80);
+    for (const auto& it : items) {
+        REQUIRE(it.count == 1);
+        const double start = double(data->rows()[0].start[it.first]);
+        REQUIRE(it.x0 == Approx((start - 120.0 * 500) / 10.0));
+        REQUIRE(it.x1 - it.x0 == Approx(10.0));
+    }
+    // The first drawn event is the first one overlapping the window (binary search).
+    REQUIRE(data->rows()[0].end[items.front().first] > 120 * 500);
+    REQUIRE(items.front().first == 500);
+}
+
+TEST_CASE("LOD keeps wide events separate from folded neighbours", "[gui][timeline]") {
+    auto run = std::make_shared<data::Run>();
+    run->addDevice("gpu", "Test GPU");
+    const uint32_t name = run->strings.intern("k");
+    auto add = [&](int64_t s, int64_t e) {
+        auto& k = run->kernels;
+        k.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
+        k.start_ns.back() = s;
+        k.end_ns.back() = e;
+        k.name.back() = name;
+    };
+    for (int i = 0; i < 50; ++i) add(i * 10, i * 10 + 5); // 50 tiny events in 500 ns
+    add(500, 5500);                                        // one wide event
+    auto data = TimelineData::build(run);
+    std::vector<DrawItem> items;
+    data->layoutRow(0, 0, 10.0, 600, items); // 1 px = 10 ns: tiny ones are 0.5 px
+    REQUIRE(items.size() >= 2);
+    REQUIRE(items.back().count == 1);
+    REQUIRE(items.back().first == 50);
+    REQUIRE(items.back().x0 == Approx(50.0));
+    REQUIRE(items.back().x1 == Approx(550.0));
+    size_t folded = 0;
+    for (size_t i = 0; i + 1 < items.size(); ++i) folded += items[i].count;
+    REQUIRE(folded == 50);
+}
+
+TEST_CASE("timeline view maps pixels to time and hits events", "[gui][timeline]") {
+    ks::test::ensureApp();
+    auto run = denseRun(1000, 1000, 1000); // 2 µs period
+    TimelineView view;
+    view.resize(1200, 400);
+    view.setData(TimelineData::build(run));
+    view.setView(10000.0, 20.0); // 20 ns per pixel
+    REQUIRE(view.timeToX(10000.0) == Approx(view.labelWidth()));
+    REQUIRE(view.timeToX(12000.0) == Approx(view.labelWidth() + 100.0));
+    for (double x : {250.0, 777.5, 1100.0}) REQUIRE(view.timeToX(view.xToTime(x)) == Approx(x));
+    REQUIRE(view.xToTime(view.labelWidth() + 50) == Approx(11000.0));
+
+    // Zoom anchored at a pixel keeps the time under it.
+    const double anchorT = view.xToTime(700);
+    view.zoomBy(2.0, 700);
+    REQUIRE(view.nsPerPx() == Approx(10.0));
+    REQUIRE(view.xToTime(700) == Approx(anchorT));
+
+    // The event at t = 12000..13000 sits at x = label + 100..150 (before the zoom: redo view).
+    view.setView(10000.0, 20.0);
+    const int rowY = view.rowTop(0) + 10;
+    size_t row = 99, index = 99;
+    REQUIRE(view.hitTest(QPoint(view.labelWidth() + 120, rowY), row, index));
+    REQUIRE(row == 0);
+    REQUIRE(index == 6);
+    REQUIRE_FALSE(view.hitTest(QPoint(view.labelWidth() + 175, rowY), row, index)); // in the gap
+
+    // Rendering into an image works headless and paints something other than the background.
+    QImage image(1200, 400, QImage::Format_ARGB32_Premultiplied);
+    view.renderTo(image);
+    REQUIRE(image.pixelColor(view.labelWidth() + 120, rowY) != image.pixelColor(view.labelWidth() + 175, rowY));
+}
+
+TEST_CASE("timeline search finds names by substring and regex and steps in time order",
+          "[gui][timeline]") {
+    ks::test::ensureApp();
+    auto run = std::make_shared<data::Run>(ks::test::makeGuiRun(1500));
+    TimelineView view;
+    view.resize(1200, 600);
+    view.setData(TimelineData::build(run));
+
+    auto countNames = [&](const QRegularExpression& re) {
+        size_t n = 0;
+        auto count = [&](const std::vector<uint32_t>& names) {
+            for (uint32_t id : names) {
+                const auto s = run->strings.get(id);
+                if (re.match(QString::fromUtf8(s.data(), qsizetype(s.size()))).hasMatch()) ++n;
+            }
+        };
+        count(run->kernels.name);
+        count(run->api.name);
+        count(run->ranges.name);
+        return int(n);
+    };
+    const int relu = view.setSearch(QStringLiteral("RELU"), false);
+    REQUIRE(relu > 0);
+    REQUIRE(relu == countNames(QRegularExpression(QStringLiteral("relu"),
+                                                  QRegularExpression::CaseInsensitiveOption)));
+    const int re = view.setSearch(QStringLiteral("^(sgemm|softmax).*_kernel_\\d+$"), true);
+    REQUIRE(re > 0);
+    REQUIRE(re == countNames(QRegularExpression(QStringLiteral("^(sgemm|softmax).*_kernel_\\d+$"),
+                                                QRegularExpression::CaseInsensitiveOption)));
+    REQUIRE(view.setSearch(QStringLiteral("(unclosed"), true) == -1);
+    REQUIRE(view.setSearch(QStringLiteral("no such name at all"), false) == 0);
+
+    // Stepping visits matches in time order and wraps around.
+    view.setSearch(QStringLiteral("forward"), false);
+    REQUIRE(view.matchCount() == 3); // one per step of 500 kernels
+    int64_t last = -1;
+    for (int i = 0; i < 3; ++i) {
+        view.stepMatch(1);
+        REQUIRE(view.currentMatch() == i);
+        const auto sel = view.selectedEvent();
+        REQUIRE(sel.has_value());
+        const int64_t start = view.data()->rows()[sel->first].start[sel->second];
+        REQUIRE(start > last);
+        last = start;
+        // The match is brought into view.
+        REQUIRE(view.timeToX(double(start)) >= view.labelWidth() - 1);
+        REQUIRE(view.timeToX(double(start)) <= view.width());
+    }
+    view.stepMatch(1);
+    REQUIRE(view.currentMatch() == 0);
+    view.stepMatch(-1);
+    REQUIRE(view.currentMatch() == 2);
+}
+
+TEST_CASE("collapsing a group hides its rows", "[gui][timeline]") {
+    ks::test::ensureApp();
+    auto run = std::make_shared<data::Run>(ks::test::makeGuiRun(300));
+    TimelineView view;
+    view.resize(1000, 800);
+    view.setData(TimelineData::build(run));
+    const QString group = QString::fromStdString(view.data()->rows()[0].group);
+    REQUIRE(view.rowTop(0) > 0);
+    view.setGroupCollapsed(group, true);
+    REQUIRE(view.rowTop(0) == -1);
+    REQUIRE(view.drawList(0).empty());
+    view.setGroupCollapsed(group, false);
+    REQUIRE(view.rowTop(0) > 0);
+}
