@@ -3,6 +3,7 @@
 #include "data/Result.h"
 #include "data/Run.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,21 @@ Result<Tensor> readRunTensor(const std::string& path, const std::string& tensorN
 
 // Cheap check used by the GUI and the CLI to tell run files from reference files.
 bool looksLikeRunFile(const std::string& path);
+
+// Streaming access for summaries over millions of rows, without holding whole columns: reads
+// `columns` of the table group `table` ("/gpu/kernels") chunk by chunk on all cores and calls
+// visit(firstRow, rows, data) once per chunk, concurrently from several threads; data[i] points
+// at column i's `rows` values as the integer type ColumnSpec i describes (HDF5 converts when the
+// file stores another type). The first visit error stops the walk and is returned. Returns the
+// number of rows; an absent table has 0. Errors name the file, the dataset and the problem.
+struct ColumnSpec {
+    std::string name;   // column name inside the table
+    size_t elementSize; // 1, 2, 4 or 8 bytes
+    bool isSigned;
+};
+using ChunkVisitor = std::function<Status(size_t firstRow, size_t rows, const void* const* data)>;
+Result<size_t> visitColumnChunks(const std::string& path, const std::string& table,
+                                 const std::vector<ColumnSpec>& columns, const ChunkVisitor& visit,
+                                 unsigned threads = 0);
 
 } // namespace ks::data

@@ -1,12 +1,15 @@
 #include "data/Summary.h"
 
 #include "data/HugePages.h"
+#include "data/RunFile.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace ks::data {
 namespace {
@@ -166,9 +169,13 @@ DurationStats durationStats(std::vector<int64_t>& durations) {
     return statsOf(durations.data(), durations.size());
 }
 
-std::vector<KernelSummaryRow> kernelSummary(const KernelTable& k, const StringTable& strings) {
-    Grouped g = groupBy(k.start_ns, k.end_ns, k.name, 0,
-                        [&](size_t row) { return configHash(configAt(k, row)); });
+namespace {
+
+// Per-name statistics and most common launch config from grouped durations and config hashes;
+// configOf(key, index of the row in g) gives the config behind a hash.
+template <class ConfigOf>
+std::vector<KernelSummaryRow> kernelRows(Grouped& g, const StringTable& strings,
+                                         ConfigOf configOf) {
     std::vector<KernelSummaryRow> rows(g.groups());
     forEachGroupParallel(g.groups(), [&](size_t i) {
         const size_t begin = g.offsets[i], n = g.offsets[i + 1] - begin;
@@ -198,7 +205,7 @@ std::vector<KernelSummaryRow> kernelSummary(const KernelTable& k, const StringTa
         for (uint64_t h : best) {
             size_t j = 0;
             while (keys[j] != h) ++j; // a row with this config
-            const LaunchConfig c = configAt(k, g.rows[begin + j]);
+            const LaunchConfig c = configOf(h, begin + j);
             if (!have || c < row.config) row.config = c;
             have = true;
         }
@@ -207,6 +214,148 @@ std::vector<KernelSummaryRow> kernelSummary(const KernelTable& k, const StringTa
     std::erase_if(rows, [](const KernelSummaryRow& r) { return r.time.count == 0; });
     sortByTotal(rows, [](const KernelSummaryRow& r) -> const std::string& { return r.name; });
     return rows;
+}
+
+// Counts per group for one chunk, reused chunk after chunk by one thread.
+struct LocalCounts {
+    std::vector<uint32_t> count;
+    std::vector<uint32_t> touched;
+    void add(uint32_t g) {
+        if (count[g]++ == 0) touched.push_back(g);
+    }
+    void clear() {
+        for (uint32_t g : touched) count[g] = 0;
+        touched.clear();
+    }
+};
+
+} // namespace
+
+std::vector<KernelSummaryRow> kernelSummary(const KernelTable& k, const StringTable& strings) {
+    Grouped g = groupBy(k.start_ns, k.end_ns, k.name, 0,
+                        [&](size_t row) { return configHash(configAt(k, row)); });
+    return kernelRows(g, strings, [&](uint64_t, size_t at) { return configAt(k, g.rows[at]); });
+}
+
+Result<std::vector<KernelSummaryRow>> kernelSummaryFromFile(const std::string& path,
+                                                            unsigned threads) {
+    ReadOptions meta;
+    meta.onlyColumns = {"/strings"}; // the string table only
+    auto head = readRun(path, meta);
+    if (!head) return head.error();
+    const StringTable& strings = head->strings;
+    const size_t nStrings = strings.size();
+    const std::string table = KernelTable::kPath;
+    auto error = [&](const std::string& dataset, const std::string& problem) {
+        return Error{path + ": " + dataset + ": " + problem};
+    };
+
+    // Pass 1: instances per name (validating the ids) to place each name's rows.
+    std::vector<uint64_t> counts(nStrings, 0);
+    std::mutex lock;
+    auto pass1 = visitColumnChunks(
+        path, table, {{"name", 4, false}},
+        [&](size_t first, size_t rows, const void* const* data) -> Status {
+            const auto* name = static_cast<const uint32_t*>(data[0]);
+            thread_local LocalCounts local;
+            local.count.resize(std::max(local.count.size(), nStrings));
+            for (size_t r = 0; r < rows; ++r) {
+                if (name[r] >= nStrings) {
+                    local.clear();
+                    return error(table + "/name", "string id " + std::to_string(name[r]) +
+                                                      " at row " + std::to_string(first + r) +
+                                                      " out of range (" + std::to_string(nStrings) +
+                                                      " strings)");
+                }
+                local.add(name[r]);
+            }
+            std::lock_guard guard(lock);
+            for (uint32_t g : local.touched) counts[g] += local.count[g];
+            local.clear();
+            return {};
+        },
+        threads);
+    if (!pass1) return pass1.error();
+
+    Grouped g;
+    g.offsets.assign(nStrings + 1, 0);
+    for (size_t i = 0; i < nStrings; ++i) g.offsets[i + 1] = g.offsets[i] + counts[i];
+    const size_t n = g.offsets.back();
+    resizeHuge(g.durations, n);
+    resizeHuge(g.keys, n);
+    std::vector<std::atomic<size_t>> cursor(nStrings);
+    for (size_t i = 0; i < nStrings; ++i) cursor[i] = g.offsets[i];
+    std::unordered_map<uint64_t, LaunchConfig> configs; // hash -> config, under `lock`
+    static std::atomic<uint64_t> calls{0};
+    const uint64_t call = ++calls; // thread-local caches from an earlier call are stale
+
+    // Pass 2: each chunk reserves a block per name, then scatters durations and config hashes.
+    const std::vector<ColumnSpec> columns = {
+        {"start_ns", 8, true},       {"end_ns", 8, true},
+        {"name", 4, false},          {"grid_x", 4, false},
+        {"grid_y", 4, false},        {"grid_z", 4, false},
+        {"block_x", 4, false},       {"block_y", 4, false},
+        {"block_z", 4, false},       {"registers_per_thread", 4, false},
+        {"shared_static", 4, false}, {"shared_dynamic", 4, false}};
+    auto pass2 = visitColumnChunks(
+        path, table, columns,
+        [&](size_t first, size_t rows, const void* const* data) -> Status {
+            const auto* start = static_cast<const int64_t*>(data[0]);
+            const auto* end = static_cast<const int64_t*>(data[1]);
+            const auto* name = static_cast<const uint32_t*>(data[2]);
+            const uint32_t* c[9];
+            for (int i = 0; i < 9; ++i) c[i] = static_cast<const uint32_t*>(data[3 + i]);
+            thread_local LocalCounts local;
+            thread_local std::vector<size_t> at;
+            thread_local std::unordered_map<uint64_t, bool> known; // configs this thread sent
+            thread_local uint64_t knownCall = 0;
+            if (knownCall != call) {
+                known.clear();
+                knownCall = call;
+            }
+            local.count.resize(std::max(local.count.size(), nStrings));
+            at.resize(std::max(at.size(), nStrings));
+            for (size_t r = 0; r < rows; ++r) {
+                if (name[r] >= nStrings || counts[name[r]] == 0) {
+                    local.clear();
+                    return error(table, "rows changed while reading");
+                }
+                local.add(name[r]);
+            }
+            for (uint32_t id : local.touched) at[id] = cursor[id].fetch_add(local.count[id]);
+            local.clear();
+            std::vector<std::pair<uint64_t, LaunchConfig>> fresh;
+            uint64_t last = 0;
+            for (size_t r = 0; r < rows; ++r) {
+                if (end[r] < start[r])
+                    return error(table, "negative duration at row " + std::to_string(first + r) +
+                                            " (start " + std::to_string(start[r]) + " ns, end " +
+                                            std::to_string(end[r]) + " ns)");
+                const LaunchConfig cfg{c[0][r], c[1][r], c[2][r], c[3][r], c[4][r],
+                                       c[5][r], c[6][r], c[7][r], c[8][r]};
+                const uint64_t key = configHash(cfg);
+                const size_t to = at[name[r]]++;
+                g.durations[to] = end[r] - start[r];
+                g.keys[to] = key;
+                if (key != last && known.find(key) == known.end()) {
+                    known.emplace(key, true);
+                    fresh.push_back({key, cfg});
+                }
+                last = key;
+            }
+            if (!fresh.empty()) {
+                std::lock_guard guard(lock);
+                for (const auto& [key, cfg] : fresh) configs.emplace(key, cfg);
+            }
+            return {};
+        },
+        threads);
+    if (!pass2) return pass2.error();
+    if (pass1.value() != pass2.value()) return error(table, "columns changed length while reading");
+    return kernelRows(g, strings, [&](uint64_t key, size_t) {
+        auto it = configs.find(key);
+        return it == configs.end() ? LaunchConfig{} : it->second;
+    });
 }
 
 std::vector<MemorySummaryRow> memorySummary(const MemcpyTable& memcpy, const MemsetTable& memset) {

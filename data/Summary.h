@@ -3,6 +3,7 @@
 // Durations are in ns. StdDev is the *sample* standard deviation (ddof = 1, as nsys and pandas
 // report it; 0 for a single instance). Median of an even count is the mean of the two middle
 // values (as NumPy's). Rows are sorted by total time, largest first, then by name.
+#include "data/Result.h"
 #include "data/Run.h"
 
 #include <cstdint>
@@ -52,6 +53,12 @@ std::vector<KernelSummaryRow> kernelSummary(const KernelTable& kernels, const St
 std::vector<MemorySummaryRow> memorySummary(const MemcpyTable& memcpy, const MemsetTable& memset);
 std::vector<NamedSummaryRow> apiSummary(const ApiTable& api, const StringTable& strings);
 std::vector<NamedSummaryRow> rangeSummary(const RangeTable& ranges, const StringTable& strings);
+
+// The kernel summary straight from a run file: streams the needed columns chunk by chunk on all
+// cores instead of reading whole columns (the fast path of `kernscope-cli stats`). Checks string
+// ids and durations like readRun, with the same one-line errors.
+Result<std::vector<KernelSummaryRow>> kernelSummaryFromFile(const std::string& path,
+                                                            unsigned threads = 0);
 
 // Statistics of one group of durations (reorders `durations`).
 DurationStats durationStats(std::vector<int64_t>& durations);

@@ -179,11 +179,18 @@ int cmdStats(const Args& args) {
     if (ec != std::errc() || end != limit.data() + limit.size())
         return p.fail("--limit needs a whole number >= 0, got '" + limit + "'");
 
+    // The kernel table can have millions of rows: it is streamed from the file (all cores, no
+    // whole columns in memory) rather than read into the run.
+    std::vector<KernelSummaryRow> kernelRows;
     const Report reports[] = {
-        {"kernels", "GPU kernel summary", kernelSummaryColumns,
-         [](const Run& r) { return r.kernels.start_ns.size(); },
-         [](const Run& r, const std::string& f, size_t lim) {
-             auto rows = kernelSummary(r.kernels, r.strings);
+        {"kernels", "GPU kernel summary", [] { return std::vector<std::string>{}; },
+         [&](const Run&) {
+             size_t n = 0;
+             for (const auto& row : kernelRows) n += row.time.count;
+             return n;
+         },
+         [&](const Run&, const std::string& f, size_t lim) {
+             const auto& rows = kernelRows;
              return f == "csv"    ? kernelSummaryCsv(rows)
                     : f == "json" ? kernelSummaryJson(rows)
                                   : kernelTable(rows, lim);
@@ -214,8 +221,10 @@ int cmdStats(const Args& args) {
          }},
     };
 
-    // Read only the columns the chosen summaries need.
+    // Read only the columns the chosen summaries need ("/strings": at least the header and the
+    // string table, which also validates the file before the kernels are streamed).
     ReadOptions options;
+    options.onlyColumns = {"/strings"};
     for (const Report& r : reports)
         if (report == "all" || report == r.name)
             for (auto& c : r.columns()) options.onlyColumns.push_back(c);
@@ -223,6 +232,14 @@ int cmdStats(const Args& args) {
     if (!run) {
         std::fprintf(stderr, "kernscope-cli stats: %s\n", run.error().message.c_str());
         return 2;
+    }
+    if (report == "all" || report == "kernels") {
+        auto rows = kernelSummaryFromFile(path);
+        if (!rows) {
+            std::fprintf(stderr, "kernscope-cli stats: %s\n", rows.error().message.c_str());
+            return 2;
+        }
+        kernelRows = std::move(rows).value();
     }
 
     std::string out;

@@ -57,6 +57,58 @@ TEST_CASE("summaries match NumPy/pandas on the same columns", "[summary][python]
     INFO(result.output);
     CHECK(result.exitCode == 0);
     CHECK_THAT(result.output, Catch::Contains("0 mismatches"));
+
+    // The streaming reader of `stats` gives the same kernel table, on one thread or several.
+    const auto expected = kernelSummary(back->kernels, back->strings);
+    for (unsigned threads : {1u, 3u}) {
+        auto streamed = kernelSummaryFromFile(path, threads);
+        REQUIRE(streamed.ok());
+        REQUIRE(streamed->size() == expected.size());
+        for (size_t i = 0; i < expected.size(); ++i) {
+            const auto& a = expected[i];
+            const auto& b = (*streamed)[i];
+            INFO(a.name);
+            CHECK(b.name == a.name);
+            CHECK(b.time.total == a.time.total);
+            CHECK(b.time.count == a.time.count);
+            CHECK(b.time.median == a.time.median);
+            CHECK(b.time.stddev == Approx(a.time.stddev).epsilon(1e-12));
+            CHECK(b.config == a.config);
+            CHECK(b.configCount == a.configCount);
+        }
+    }
+}
+
+TEST_CASE("the streaming kernel summary validates like the reader", "[summary][python]") {
+    const std::string dir = ks::test::scratchDir("summary_stream_errors");
+    const std::pair<const char*, const char*> cases[] = {
+        {"string_id_out_of_range", "/gpu/kernels/name: string id 57 at row 3 out of range"},
+        {"negative_duration", "/gpu/kernels: negative duration at row 4"},
+        {"unequal_columns", "/gpu/kernels/end_ns: has 9 rows but start_ns has 10"},
+        {"missing_column", "/gpu/kernels/stream: missing column"}, // not needed: no error
+        {"newer_version", "/: format version 2"},
+    };
+    for (const auto& [name, message] : cases) {
+        const std::string path = dir + "/" + name + ".ksr.h5";
+        const auto made = ks::test::runPython("data/write_runfile.py", {path, name});
+        INFO(name << ": " << made.output);
+        REQUIRE(made.exitCode == 0);
+        auto rows = kernelSummaryFromFile(path);
+        if (std::string(name) == "missing_column") {
+            CHECK(rows.ok()); // the summary does not read the stream column
+            continue;
+        }
+        REQUIRE_FALSE(rows.ok());
+        CHECK(rows.error().message.rfind(path + ": " + message, 0) == 0);
+    }
+    // A file written by h5py (its own chunk sizes) streams too.
+    const std::string plain = dir + "/plain.ksr.h5";
+    REQUIRE(ks::test::runPython("data/write_runfile.py", {plain}).exitCode == 0);
+    auto rows = kernelSummaryFromFile(plain);
+    REQUIRE(rows.ok());
+    REQUIRE(rows->size() == 2);
+    CHECK(rows->at(0).time.count + rows->at(1).time.count == 10);
+    CHECK(rows->at(0).config.grid_x == 64);
 }
 
 TEST_CASE("kernel summary definitions: median, sample std, most common config", "[summary]") {
