@@ -1,6 +1,7 @@
 // kernscope-cli compare end to end: the engine's run against a PyTorch reference of the same
 // model and inputs passes; a perturbed reference fails at the right tensor, index and value;
 // reports, exit codes and errors.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include "data/RunFile.h"
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 using ks::test::runCli;
 namespace fs = std::filesystem;
@@ -28,10 +30,10 @@ struct Flow {
 const Flow& flow() {
     static const Flow f = [] {
         Flow f;
-        f.dir = ks::test::scratchDir("compare_flow");
-        auto py = ks::test::runPython("compare/make_flow_reference.py", {f.dir});
-        INFO(py.output);
-        REQUIRE(py.exitCode == 0);
+        const std::string refs = ks::test::cachedFixture("flow", "compare/make_flow_reference.py");
+        f.dir = ks::test::scratchDir("compare_flow_" + std::to_string(getpid()));
+        for (const char* file : {"inputs.npz", "ref.npz", "ref_perturbed.npz", "perturbed.json"})
+            fs::copy_file(refs + "/" + file, f.dir + "/" + file);
         f.run = f.dir + "/run.ksr.h5";
         f.ref = f.dir + "/ref.npz";
         f.perturbed = f.dir + "/ref_perturbed.npz";
@@ -145,7 +147,7 @@ TEST_CASE("compare --report writes CSVs and images", "[compare][cli][report]") {
 
 TEST_CASE("compare: name rules, unmatched names, errors and exit codes", "[compare][cli]") {
     const Flow& f = flow();
-    const std::string dir = ks::test::scratchDir("compare_cli");
+    const std::string dir = ks::test::scratchDir("compare_cli_" + std::to_string(getpid()));
     // References named differently: "model.fc2.output" style, one extra tensor.
     auto py = ks::test::runCommand(
         ks::test::shellQuote(KS_PYTHON) + " -c \"import numpy as np; d=dict(np.load('" + f.ref +

@@ -1,6 +1,7 @@
 // Every metric against the same metric computed in NumPy (make_metric_cases.py), including NaN,
 // Inf, denormal and zero-reference cases; plus matching rules, tolerance presets, execution
 // order and the heatmap's max-downsampling.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include "data/compare/Comparison.h"
@@ -47,10 +48,7 @@ std::map<std::string, Tensor> byName(std::vector<Tensor> v) {
 } // namespace
 
 TEST_CASE("metrics match NumPy", "[compare][metrics]") {
-    const std::string dir = ks::test::scratchDir("metric_cases");
-    auto py = ks::test::runPython("compare/make_metric_cases.py", {dir});
-    INFO(py.output);
-    REQUIRE(py.exitCode == 0);
+    const std::string dir = ks::test::cachedFixture("metrics", "compare/make_metric_cases.py");
     auto run = readReferenceFile(dir + "/run.npz");
     auto ref = readReferenceFile(dir + "/ref.npz");
     REQUIRE(run.ok());

@@ -1,6 +1,7 @@
 // The reference readers against NumPy: every format and dtype variant written by
 // make_reader_fixtures.py must read back exactly as NumPy reads it; every malformed file must give
 // a one-line error naming the file and the problem.
+#include "Fixtures.h"
 #include "TestSupport.h"
 
 #include "data/reference/ReferenceReader.h"
@@ -18,13 +19,8 @@ using namespace ks::data;
 namespace {
 
 const std::string& fixtures() {
-    static const std::string dir = [] {
-        const std::string d = ks::test::scratchDir("reader_fixtures");
-        auto r = ks::test::runPython("compare/make_reader_fixtures.py", {d});
-        INFO(r.output);
-        REQUIRE(r.exitCode == 0);
-        return d;
-    }();
+    static const std::string dir =
+        ks::test::cachedFixture("reader", "compare/make_reader_fixtures.py");
     return dir;
 }
 
