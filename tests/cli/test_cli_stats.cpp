@@ -125,7 +125,7 @@ TEST_CASE("stats prints aligned tables, CSV and JSON", "[cli]") {
     CHECK(instances == 3000);
 }
 
-TEST_CASE("export writes Chrome JSON and CSV; import converts back", "[cli]") {
+TEST_CASE("export writes Chrome JSON and CSV, import converts back", "[cli]") {
     const std::string& run = syntheticRunFile();
     const std::string dir = ks::test::scratchDir("cli_export");
     auto r = runCli({"export", run, "--chrome", dir + "/t.json", "--csv", dir + "/csv"});
