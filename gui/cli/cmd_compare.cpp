@@ -254,7 +254,8 @@ std::unique_ptr<QApplication> ensureApplication() {
 }
 #endif
 
-bool writeReport(const Options& o, const CompareReport& report, const Side& run, const Side& ref) {
+bool writeReport(const Options& o, const CompareReport& report, [[maybe_unused]] const Side& run,
+                 [[maybe_unused]] const Side& ref) {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::create_directories(o.reportDir, ec);
