@@ -180,7 +180,7 @@ Result<MappedTensors> loadRun(const std::string& path, const ReferenceOptions& r
 
 // "step0/fc1/output" -> "003_step0_fc1_output" for report file names.
 std::string fileStem(size_t k, const std::string& name) {
-    char num[16];
+    char num[32];
     std::snprintf(num, sizeof num, "%03zu_", k + 1);
     std::string s = num;
     for (char c : name)
