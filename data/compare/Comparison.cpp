@@ -91,13 +91,19 @@ std::string formatIndex(const std::vector<int64_t>& shape, int64_t flat) {
         }
     }
     std::string s = "(";
-    for (size_t k = 0; k < idx.size(); ++k) s += (k ? ", " : "") + std::to_string(idx[k]);
+    for (size_t k = 0; k < idx.size(); ++k) {
+        if (k) s += ", ";
+        s += std::to_string(idx[k]);
+    }
     return s + (idx.size() == 1 ? ",)" : ")");
 }
 
 std::string formatShape(const std::vector<int64_t>& shape) {
     std::string s = "[";
-    for (size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
+    for (size_t k = 0; k < shape.size(); ++k) {
+        if (k) s += ", ";
+        s += std::to_string(shape[k]);
+    }
     return s + "]";
 }
 
@@ -154,8 +160,9 @@ Status writeSummaryCsv(const CompareReport& report, const std::string& path) {
              num(p.tolerance.atol);
         if (p.hasMetrics) {
             const double pct = m.numel ? 100.0 * double(m.mismatched) / double(m.numel) : 0.0;
-            t += "," + std::to_string(m.numel) + "," + std::to_string(m.mismatched) + "," +
-                 num(pct) + "," + num(m.maxAbs) + "," +
+            t += ','; // (not "," + std::string: GCC 12 warns falsely about that)
+            t += std::to_string(m.numel) + "," + std::to_string(m.mismatched) + "," + num(pct) +
+                 "," + num(m.maxAbs) + "," +
                  csvField(formatIndex(p.runShape, std::max<int64_t>(m.maxAbsIndex, 0))) + "," +
                  num(m.meanAbs) + "," + num(m.rms) + "," + num(m.maxRel) + "," +
                  csvField(formatIndex(p.runShape, std::max<int64_t>(m.maxRelIndex, 0))) + "," +
