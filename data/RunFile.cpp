@@ -55,18 +55,19 @@ public:
         H5Pset_chunk(dcpl, 1, &chunk);
         H5Pset_shuffle(dcpl);
         H5Pset_deflate(dcpl, 1);
-        Handle ds(H5Dcreate2(group, name, h5::fileType<T>(), space, H5P_DEFAULT, dcpl,
-                             H5P_DEFAULT));
+        Handle ds(
+            H5Dcreate2(group, name, h5::fileType<T>(), space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
         if (!ds.valid()) return false;
-        return n == 0 || H5Dwrite(ds, h5::nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                  values.data()) >= 0;
+        return n == 0 ||
+               H5Dwrite(ds, h5::nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0;
     }
 
     template <class Table> bool table(const std::string& path, const Table& t) {
         Handle g = group(path);
         if (!g.valid()) return false;
         bool ok = true;
-        forEachColumn(t, [&](const char* name, const auto& col) { ok = ok && column(g, name, col); });
+        forEachColumn(t,
+                      [&](const char* name, const auto& col) { ok = ok && column(g, name, col); });
         return ok;
     }
 
@@ -80,8 +81,7 @@ public:
         // Contiguous: tensors are read whole, and contiguous data can be memory-mapped.
         Handle ds(H5Dcreate2(m_file, path.c_str(), ftype, space, m_lcpl, H5P_DEFAULT, H5P_DEFAULT));
         if (!ds.valid()) return false;
-        if (t.numel() > 0 &&
-            H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) < 0)
+        if (t.numel() > 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) < 0)
             return false;
         return h5::writeStringAttr(ds, "dtype", std::string(dtypeName(t.dtype))) &&
                h5::writeStringAttr(ds, "role", t.role) && h5::writeStringAttr(ds, "op", t.op) &&
@@ -148,7 +148,8 @@ Status writeAll(const Run& run, hid_t file, const std::string& path) {
     }
     Handle collector = w.group("/collector");
     const CollectorInfo& c = run.collector;
-    ok = collector.valid() && h5::writeIntAttr(collector, "dropped_records", int64_t(c.dropped_records)) &&
+    ok = collector.valid() &&
+         h5::writeIntAttr(collector, "dropped_records", int64_t(c.dropped_records)) &&
          h5::writeIntAttr(collector, "zero_timestamp_records", int64_t(c.zero_timestamp_records)) &&
          h5::writeIntAttr(collector, "unmatched_markers", int64_t(c.unmatched_markers)) &&
          h5::writeIntAttr(collector, "buffers", int64_t(c.buffers)) &&
@@ -170,10 +171,15 @@ void unshuffleFixed(const unsigned char* src, size_t chunkRows, size_t rows, uns
 void unshuffle(const unsigned char* src, size_t chunkRows, size_t size, size_t rows,
                unsigned char* dst) {
     switch (size) { // fixed sizes let the compiler unroll and vectorise
-    case 1: std::copy(src, src + rows, dst); return;
-    case 2: return unshuffleFixed<2>(src, chunkRows, rows, dst);
-    case 4: return unshuffleFixed<4>(src, chunkRows, rows, dst);
-    case 8: return unshuffleFixed<8>(src, chunkRows, rows, dst);
+    case 1:
+        std::copy(src, src + rows, dst);
+        return;
+    case 2:
+        return unshuffleFixed<2>(src, chunkRows, rows, dst);
+    case 4:
+        return unshuffleFixed<4>(src, chunkRows, rows, dst);
+    case 8:
+        return unshuffleFixed<8>(src, chunkRows, rows, dst);
     }
     for (size_t r = 0; r < rows; ++r)
         for (size_t b = 0; b < size; ++b) dst[r * size + b] = src[b * chunkRows + r];
@@ -218,8 +224,8 @@ bool inflateChunk(Inflater& inflater, std::vector<unsigned char>& in,
 // all cores inflate and unshuffle them at once. HDF5's own pipeline does this on one thread.
 // Returns false (having read nothing) when the column does not qualify; then H5Dread does it.
 template <class T>
-bool readChunksParallel(hid_t ds, hid_t fileType, hsize_t n, std::vector<T>& out,
-                        unsigned threads, std::string& error) {
+bool readChunksParallel(hid_t ds, hid_t fileType, hsize_t n, std::vector<T>& out, unsigned threads,
+                        std::string& error) {
     constexpr size_t kSize = sizeof(T);
     constexpr bool kSigned = std::is_signed_v<T> && !std::is_same_v<T, char>;
     if (H5Tget_size(fileType) != kSize || H5Tget_order(fileType) != H5T_ORDER_LE) return false;
@@ -231,7 +237,7 @@ bool readChunksParallel(hid_t ds, hid_t fileType, hsize_t n, std::vector<T>& out
     unsigned values[8];
     unsigned config = 0;
     if (H5Pget_filter2(dcpl, 0, &flags, &nValues, values, 0, nullptr, &config) !=
-            H5Z_FILTER_SHUFFLE)
+        H5Z_FILTER_SHUFFLE)
         return false;
     nValues = 8;
     if (H5Pget_filter2(dcpl, 1, &flags, &nValues, values, 0, nullptr, &config) !=
@@ -295,8 +301,7 @@ public:
         return Error{m_path + ": " + dataset + ": " + problem};
     }
 
-    template <class T>
-    Status column(const std::string& dataset, std::vector<T>& out) {
+    template <class T> Status column(const std::string& dataset, std::vector<T>& out) {
         Handle ds(H5Dopen2(m_file, dataset.c_str(), H5P_DEFAULT));
         if (!ds.valid()) return error(dataset, "missing column");
         Handle space(H5Dget_space(ds));
@@ -312,8 +317,8 @@ public:
         if (readChunksParallel(ds, type, n, out, m_options.threads, failure))
             return failure.empty() ? Status{} : error(dataset, failure);
         out.resize(n);
-        if (n > 0 && H5Dread(ds, h5::nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                             out.data()) < 0)
+        if (n > 0 &&
+            H5Dread(ds, h5::nativeType<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
             return error(dataset, "cannot read: " + h5::lastErrorMessage());
         return {};
     }
@@ -333,9 +338,9 @@ public:
                 firstName = name;
                 firstSize = col.size();
             } else if (col.size() != firstSize) {
-                status = error(group + "/" + name,
-                               "has " + std::to_string(col.size()) + " rows but " + firstName +
-                                   " has " + std::to_string(firstSize));
+                status =
+                    error(group + "/" + name, "has " + std::to_string(col.size()) + " rows but " +
+                                                  firstName + " has " + std::to_string(firstSize));
             }
         });
         return status;
@@ -392,8 +397,7 @@ Result<Tensor> Reader::tensor(const std::string& name, bool withData) {
     if (withData) {
         t.bytes.resize(t.byteSize());
         Handle mtype = h5::memTypeFor(t.dtype);
-        if (t.numel() > 0 &&
-            H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) < 0)
+        if (t.numel() > 0 && H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.bytes.data()) < 0)
             return error(dataset, "cannot read: " + h5::lastErrorMessage());
     }
     return t;
@@ -580,7 +584,8 @@ Result<Run> readRun(const std::string& path, const ReadOptions& options) {
         Handle g(H5Gopen2(file, "/collector", H5P_DEFAULT));
         CollectorInfo& c = run.collector;
         c.dropped_records = uint64_t(h5::readIntAttr(g, "dropped_records").value_or(0));
-        c.zero_timestamp_records = uint64_t(h5::readIntAttr(g, "zero_timestamp_records").value_or(0));
+        c.zero_timestamp_records =
+            uint64_t(h5::readIntAttr(g, "zero_timestamp_records").value_or(0));
         c.unmatched_markers = uint64_t(h5::readIntAttr(g, "unmatched_markers").value_or(0));
         c.buffers = uint64_t(h5::readIntAttr(g, "buffers").value_or(0));
         c.overhead_ns = uint64_t(h5::readIntAttr(g, "overhead_ns").value_or(0));
@@ -601,10 +606,14 @@ namespace {
 
 hid_t integerMemType(size_t size, bool isSigned) {
     switch (size) {
-    case 1: return isSigned ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8;
-    case 2: return isSigned ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT16;
-    case 4: return isSigned ? H5T_NATIVE_INT32 : H5T_NATIVE_UINT32;
-    case 8: return isSigned ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
+    case 1:
+        return isSigned ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8;
+    case 2:
+        return isSigned ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT16;
+    case 4:
+        return isSigned ? H5T_NATIVE_INT32 : H5T_NATIVE_UINT32;
+    case 8:
+        return isSigned ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
     }
     return H5I_INVALID_HID;
 }
@@ -620,10 +629,12 @@ hsize_t rawChunkRows(hid_t ds, const ColumnSpec& spec) {
     if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_nfilters(dcpl) != 2) return 0;
     unsigned flags = 0, values[8], config = 0;
     size_t nValues = 8;
-    if (H5Pget_filter2(dcpl, 0, &flags, &nValues, values, 0, nullptr, &config) != H5Z_FILTER_SHUFFLE)
+    if (H5Pget_filter2(dcpl, 0, &flags, &nValues, values, 0, nullptr, &config) !=
+        H5Z_FILTER_SHUFFLE)
         return 0;
     nValues = 8;
-    if (H5Pget_filter2(dcpl, 1, &flags, &nValues, values, 0, nullptr, &config) != H5Z_FILTER_DEFLATE)
+    if (H5Pget_filter2(dcpl, 1, &flags, &nValues, values, 0, nullptr, &config) !=
+        H5Z_FILTER_DEFLATE)
         return 0;
     hsize_t chunk = 0;
     return H5Pget_chunk(dcpl, 1, &chunk) == 1 ? chunk : 0;
@@ -712,7 +723,8 @@ Result<size_t> visitColumnChunks(const std::string& path, const std::string& tab
                 uint32_t mask = 0;
                 bool readOk = false;
                 {
-                    // HDF5 serialises calls anyway; the lock keeps builds without thread safety safe.
+                    // HDF5 serialises calls anyway; the lock keeps builds without thread safety
+                    // safe.
                     std::lock_guard lock(hdf5Lock);
                     if (H5Dget_chunk_storage_size(datasets[i], &offset, &bytes) >= 0 && bytes > 0) {
                         compressed[i].resize(bytes);
@@ -722,10 +734,12 @@ Result<size_t> visitColumnChunks(const std::string& path, const std::string& tab
                     }
                 }
                 if (!readOk)
-                    return fail(error(dataset, "cannot read the chunk at row " + std::to_string(first)));
+                    return fail(
+                        error(dataset, "cannot read the chunk at row " + std::to_string(first)));
                 plain[i].resize(size_t(chunkRows) * size);
                 if (!inflateChunk(inflater, compressed[i], plain[i]))
-                    return fail(error(dataset, "corrupt compressed chunk at row " + std::to_string(first)));
+                    return fail(
+                        error(dataset, "corrupt compressed chunk at row " + std::to_string(first)));
                 values[i].resize(rows * size);
                 unshuffle(plain[i].data(), size_t(chunkRows), size, rows, values[i].data());
                 data[i] = values[i].data();
