@@ -1,5 +1,6 @@
 #include "gui/app/FlamePage.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -22,6 +23,10 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
     m_orientation->addItems({tr("Icicle (root on top)"), tr("Flame (root at bottom)")});
     m_color = new QComboBox(this);
     m_color->addItems({tr("Colour by name"), tr("Colour by module")});
+    m_mergeNumbers = new QCheckBox(tr("Merge numbered"), this);
+    m_mergeNumbers->setChecked(true);
+    m_mergeNumbers->setToolTip(tr("Treat digits in range names as one: \"step 12\" and \"step 13\" "
+                                  "merge into \"step #\""));
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search frames (regex)…"));
     m_search->setClearButtonEnabled(true);
@@ -35,6 +40,7 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
     bar->addWidget(m_thread);
     bar->addWidget(m_orientation);
     bar->addWidget(m_color);
+    bar->addWidget(m_mergeNumbers);
     bar->addWidget(m_search, 1);
     bar->addWidget(m_matches);
     bar->addWidget(reset);
@@ -58,6 +64,7 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
 
     connect(m_source, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
     connect(m_thread, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
+    connect(m_mergeNumbers, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(m_orientation, &QComboBox::currentIndexChanged, this,
             [this](int i) { m_view->setIcicle(i == 0); });
     connect(m_color, &QComboBox::currentIndexChanged, this, [this](int i) {
@@ -115,9 +122,10 @@ void FlamePage::rebuild() {
     if (thread >= 0) t = uint32_t(thread);
     m_building = true;
     auto run = m_run.run;
-    QtConcurrent::run([run, source, t]() -> std::shared_ptr<const FlameTree> {
+    const bool merge = m_mergeNumbers->isChecked();
+    QtConcurrent::run([run, source, t, merge]() -> std::shared_ptr<const FlameTree> {
         if (source == Samples) return std::make_shared<FlameTree>(flameFromSamples(*run, t));
-        return std::make_shared<FlameTree>(flameFromRanges(*run, t));
+        return std::make_shared<FlameTree>(flameFromRanges(*run, t, merge));
     }).then(this, [this, generation](std::shared_ptr<const FlameTree> tree) {
         if (generation != m_generation) return;
         m_view->setTree(tree);

@@ -6,6 +6,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -39,6 +40,7 @@ private:
     QComboBox* m_thread;
     QComboBox* m_orientation;
     QComboBox* m_color;
+    QCheckBox* m_mergeNumbers;
     QLineEdit* m_search;
     QLabel* m_matches;
     QLabel* m_breadcrumb;

@@ -82,13 +82,24 @@ int takeScreenshots(MainWindow& window, const QStringList& files, const QString&
     settle(100);
     TimelineView* tv = window.timelinePage()->view();
     if (const TimelineData* data = tv->data()) {
-        const int64_t begin = data->begin(), span = data->end() - data->begin();
-        tv->zoomToRange(begin, begin + std::max<int64_t>(span / 40, 1000));
+        int64_t begin = data->begin(), span = data->end() - data->begin();
+        // A step from the middle of the run shows its typical work; else the first 1/40.
+        const auto& r = data->run().ranges;
+        std::vector<size_t> steps;
+        for (size_t i = 0; i < r.size(); ++i)
+            if (data->run().strings.get(r.name[i]).substr(0, 4) == "step") steps.push_back(i);
+        if (!steps.empty()) {
+            const size_t s = steps[steps.size() / 2];
+            tv->zoomToRange(r.start_ns[s], r.end_ns[s]);
+        } else {
+            tv->zoomToRange(begin, begin + std::max<int64_t>(span / 40, 1000));
+        }
         for (size_t r = 0; r < data->rows().size(); ++r)
             if (data->rows()[r].kind == RowKind::Device && data->rows()[r].size() > 3) {
                 // The first event that is comfortably visible at this zoom.
                 for (size_t i = 0; i < data->rows()[r].size(); ++i)
-                    if (tv->timeToX(double(data->rows()[r].start[i])) > tv->labelWidth() + 200) {
+                    if (tv->timeToX(double(data->rows()[r].start[i])) > tv->labelWidth() + 300 &&
+                        tv->timeToX(double(data->rows()[r].end[i])) - tv->timeToX(double(data->rows()[r].start[i])) > 4) {
                         tv->selectEvent(r, i, false);
                         break;
                     }

@@ -97,6 +97,16 @@ ErrorGrid pairErrorGrid(const data::Tensor& run, const data::Tensor& ref, ErrorK
 
 namespace {
 
+// Blue-white-red (coolwarm): signed values read at a glance, zero is neutral.
+QCPColorGradient coolwarm() {
+    QCPColorGradient g;
+    g.clearColorStops();
+    g.setColorStopAt(0.0, QColor(59, 76, 192));
+    g.setColorStopAt(0.5, QColor(236, 236, 236));
+    g.setColorStopAt(1.0, QColor(180, 4, 38));
+    return g;
+}
+
 void setupPlot(QCustomPlot* plot) {
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot->setMinimumSize(220, 160);
@@ -121,12 +131,12 @@ void drawValues(QCustomPlot* plot, const ErrorGrid& g, const std::vector<double>
     for (int y = 0; y < g.height; ++y)
         for (int x = 0; x < g.width; ++x)
             map->data()->setCell(x, y, values[size_t(y) * size_t(g.width) + size_t(x)]);
-    map->setGradient(QCPColorGradient::gpPolar);
+    map->setGradient(coolwarm());
     map->setDataRange(QCPRange(-range, range));
     map->setInterpolate(false);
     auto* scale = new QCPColorScale(plot);
     plot->plotLayout()->addElement(1, 1, scale);
-    scale->setGradient(QCPColorGradient::gpPolar);
+    scale->setGradient(coolwarm());
     scale->setDataRange(QCPRange(-range, range));
     scale->setBarWidth(8);
     map->setColorScale(scale);
@@ -239,6 +249,7 @@ TensorsPage::TensorsPage(QWidget* parent) : QWidget(parent) {
     main->addWidget(right);
     main->setStretchFactor(0, 2);
     main->setStretchFactor(1, 5);
+    main->setSizes({520, 1080});
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);

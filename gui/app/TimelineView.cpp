@@ -527,6 +527,10 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
     case EventSource::Kernel: {
         const auto& k = run.kernels;
         const size_t i = ref.index;
+        if (k.grid_x[i] == 0) { // CPU ops have no launch configuration
+            line(tr("Device"), QString::fromUtf8(run.deviceName(k.device[i]).data(), qsizetype(run.deviceName(k.device[i]).size())).toHtmlEscaped());
+            break;
+        }
         line(tr("Grid"), QStringLiteral("%1 × %2 × %3").arg(k.grid_x[i]).arg(k.grid_y[i]).arg(k.grid_z[i]));
         line(tr("Block"), QStringLiteral("%1 × %2 × %3").arg(k.block_x[i]).arg(k.block_y[i]).arg(k.block_z[i]));
         line(tr("Registers/thread"), QString::number(k.registers_per_thread[i]));

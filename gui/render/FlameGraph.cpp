@@ -69,7 +69,20 @@ std::vector<uint32_t> FlameTree::pathTo(uint32_t node) const {
     return path;
 }
 
-FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread) {
+std::string withoutNumbers(std::string_view name) {
+    std::string out;
+    for (size_t i = 0; i < name.size(); ++i) {
+        if (name[i] >= '0' && name[i] <= '9') {
+            out += '#';
+            while (i + 1 < name.size() && name[i + 1] >= '0' && name[i + 1] <= '9') ++i;
+        } else {
+            out += name[i];
+        }
+    }
+    return out;
+}
+
+FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread, bool mergeNumbers) {
     FlameTree tree;
     const auto& r = run.ranges;
     std::vector<uint32_t> order;
@@ -88,7 +101,9 @@ FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread) 
         const size_t depth = std::min<size_t>(r.depth[i], stack.size());
         stack.resize(depth);
         const uint32_t parent = stack.empty() ? 0 : stack.back();
-        const uint32_t node = tree.child(parent, run.strings.get(r.name[i]));
+        const std::string_view name = run.strings.get(r.name[i]);
+        const uint32_t node = mergeNumbers ? tree.child(parent, withoutNumbers(name))
+                                           : tree.child(parent, name);
         tree.addTotal(node, double(std::max<int64_t>(0, r.end_ns[i] - r.start_ns[i])));
         stack.push_back(node);
     }

@@ -54,8 +54,12 @@ private:
     std::vector<FlameNode> m_nodes;
 };
 
-// Ranges merged by call path (depth nesting), one thread or all (`thread` empty).
-FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread = std::nullopt);
+// Ranges merged by call path (depth nesting), one thread or all (`thread` empty). With
+// `mergeNumbers`, digit runs in names become '#', so "step 12" and "step 13" merge.
+FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread = std::nullopt,
+                          bool mergeNumbers = false);
+// "step 12 / 40" -> "step # / #".
+std::string withoutNumbers(std::string_view name);
 // Sampled stacks, one sample = weight 1.
 FlameTree flameFromSamples(const data::Run& run, std::optional<uint32_t> thread = std::nullopt);
 // Folded stacks text: "outer;inner;leaf count" per line. Lines that do not parse are counted.

@@ -1,12 +1,16 @@
 #include "GuiFixture.h"
+#include "TestSupport.h"
 #include "data/RunFile.h"
 #include "data/SyntheticRun.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QSettings>
 #include <QThread>
 
 #include <catch2/catch.hpp>
+
+#include <unistd.h>
 
 namespace ks::test {
 
@@ -16,6 +20,10 @@ void ensureApp() {
     static char name[] = "test_gui";
     static char* argv[] = {name, nullptr};
     qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Each test process gets its own settings file: CTest runs test cases in parallel.
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
+                       QString::fromStdString(scratchDir("settings-" + std::to_string(getpid()))));
     static QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("KernscopeTests"));
     QApplication::setApplicationName(QStringLiteral("test_gui"));

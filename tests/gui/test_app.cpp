@@ -260,7 +260,7 @@ TEST_CASE("a fixture run opens and every page populates", "[gui][window]") {
         const QByteArray text = f.readAll();
         REQUIRE(text.contains("<svg"));
         REQUIRE(text.contains("</svg>"));
-        REQUIRE(text.contains("step 0"));
+        REQUIRE(text.contains("forward"));
     }
 }
 
@@ -333,6 +333,16 @@ TEST_CASE("flame graphs from ranges, samples and folded stacks", "[gui][flame]")
     REQUIRE(backward == 40);
     REQUIRE(all.node(step).self == 70);
     REQUIRE(flameFromRanges(run, 2u).node(0).total == 10);
+    // Numbered names merge on request: "step 1" and "step 2" become one "step #" frame.
+    REQUIRE(withoutNumbers("step 12 / 40") == "step # / #");
+    data::Run numbered = run;
+    numbered.ranges.name[0] = numbered.strings.intern("step 1");
+    numbered.ranges.name[3] = numbered.strings.intern("step 2");
+    REQUIRE(flameFromRanges(numbered).node(0).children.size() == 3); // step 1, step 2, io
+    const FlameTree merged = flameFromRanges(numbered, std::nullopt, true);
+    REQUIRE(merged.node(0).children.size() == 2);
+    REQUIRE(merged.node(merged.node(0).children[0]).name == "io");
+    REQUIRE(merged.node(merged.node(0).children[1]).total == 200);
 
     size_t bad = 0;
     const FlameTree folded = flameFromFolded("main;a;b 3\nmain;a 2\nmain;c 5\nnot a line\n", &bad);
