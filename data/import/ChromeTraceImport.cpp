@@ -70,241 +70,252 @@ struct PendingRange {
     uint32_t name, category;
 };
 
+// Turns events into the run one at a time, as the parser finishes each (the whole trace is never
+// held as a JSON tree). Times are kept absolute until finish() knows the earliest one.
 class Importer {
 public:
-    Importer(const std::string& source) : m_source(source) {}
+    explicit Importer(const std::string& source) : m_source(source) {}
 
-    Status run(const json& events, Run& run);
+    Status event(const json& e, Run& run);
+    void finish(Run& run);
+    size_t count() const { return m_index; }
+    void next() { ++m_index; }
 
 private:
-    Error error(size_t index, const std::string& problem) const {
-        return Error{m_source + ": traceEvents[" + std::to_string(index) + "]: " + problem};
+    Error error(const std::string& problem) const {
+        return Error{m_source + ": traceEvents[" + std::to_string(m_index) + "]: " + problem};
     }
     uint32_t thread(Run& run, const json& e);
     uint32_t device(Run& run, const json& e, const json& args);
-    int64_t ns(double us) const { return std::llround((us - m_originUs) * 1000.0); }
+    int64_t ns(double us) {
+        const int64_t v = std::llround(us * 1000.0);
+        m_minNs = std::min(m_minNs, v);
+        return v;
+    }
 
     std::string m_source;
-    double m_originUs = 0;
+    size_t m_index = 0; // of the event being read
+    int64_t m_minNs = std::numeric_limits<int64_t>::max();
     std::map<std::string, std::string> m_processNames, m_threadNames;
-    std::map<std::string, uint32_t> m_threads; // "pid\ttid" -> thread id
-    std::map<std::string, uint32_t> m_devices; // pid -> device id
+    std::map<std::string, uint32_t> m_threads;                         // "pid\ttid" -> thread id
+    std::map<std::string, std::pair<uint32_t, std::string>> m_devices; // key -> (device, pid)
+    std::vector<PendingRange> m_ranges;
+    std::map<uint32_t, std::vector<std::pair<size_t, PendingRange>>> m_open; // B events per thread
+    std::map<std::string, std::vector<std::pair<int64_t, double>>> m_counters;
+    size_t m_unmatched = 0, m_skipped = 0;
+    const json m_emptyArgs = json::object();
 };
 
-uint32_t Importer::thread(Run& run, const json& e) {
-    const std::string pid = idOf(e, "pid"), tid = idOf(e, "tid");
-    const std::string key = pid + "\t" + tid;
-    auto [it, added] = m_threads.emplace(key, uint32_t(m_threads.size() + 1));
-    if (added) {
-        std::string name = m_processNames.count(pid) ? m_processNames[pid] : "pid " + pid;
-        name += " / ";
-        name += m_threadNames.count(key) ? m_threadNames[key] : "tid " + tid;
-        run.nameThread(it->second, name);
-    }
-    return it->second;
+uint32_t Importer::thread(Run&, const json& e) {
+    const std::string key = idOf(e, "pid") + "\t" + idOf(e, "tid");
+    return m_threads.emplace(key, uint32_t(m_threads.size() + 1)).first->second;
 }
 
 uint32_t Importer::device(Run& run, const json& e, const json& args) {
-    std::string key = idOf(e, "pid");
+    const std::string pid = idOf(e, "pid");
+    std::string key = pid;
     if (auto d = numericId(args, "device")) key = "device " + std::to_string(*d);
     auto it = m_devices.find(key);
-    if (it != m_devices.end()) return it->second;
-    const std::string pid = idOf(e, "pid");
-    std::string name = m_processNames.count(pid) ? m_processNames[pid] : "GPU " + key;
-    const uint32_t id = run.addDevice("gpu", name);
-    m_devices.emplace(key, id);
+    if (it != m_devices.end()) return it->second.first;
+    const uint32_t id = run.addDevice("gpu", "GPU " + key); // renamed in finish()
+    m_devices.emplace(key, std::make_pair(id, pid));
     return id;
 }
 
-Status Importer::run(const json& events, Run& run) {
-    // Pass 1: names from metadata, and the time origin (the earliest timestamp).
-    double minTs = std::numeric_limits<double>::infinity();
-    for (size_t i = 0; i < events.size(); ++i) {
-        const json& e = events[i];
-        if (!e.is_object()) return error(i, "is not a JSON object");
-        const std::string ph = text(e, "ph");
-        if (ph == "M") {
-            const auto args = e.find("args");
-            const std::string name =
-                args != e.end() && args->is_object() ? text(*args, "name") : "";
-            if (text(e, "name") == "process_name") m_processNames[idOf(e, "pid")] = name;
-            if (text(e, "name") == "thread_name")
-                m_threadNames[idOf(e, "pid") + "\t" + idOf(e, "tid")] = name;
-        } else if (auto ts = number(e, "ts")) {
-            if (!std::isfinite(*ts)) return error(i, "'ts' is not a finite number");
-            minTs = std::min(minTs, *ts);
-        }
+Status Importer::event(const json& e, Run& run) {
+    if (!e.is_object()) return error("is not a JSON object");
+    const std::string ph = text(e, "ph");
+    if (ph.empty()) return error("has no 'ph' (phase)");
+    const auto argsIt = e.find("args");
+    const json& args = argsIt != e.end() && argsIt->is_object() ? *argsIt : m_emptyArgs;
+    if (ph == "M") {
+        const std::string name = text(args, "name");
+        if (text(e, "name") == "process_name") m_processNames[idOf(e, "pid")] = name;
+        if (text(e, "name") == "thread_name")
+            m_threadNames[idOf(e, "pid") + "\t" + idOf(e, "tid")] = name;
+        return {};
     }
-    m_originUs = std::isfinite(minTs) ? minTs : 0;
-    run.info.origin_unix_ns = std::llround(m_originUs * 1000.0);
-
-    std::vector<PendingRange> ranges;
-    std::map<uint32_t, std::vector<std::pair<size_t, PendingRange>>> open; // B events per thread
-    size_t unmatched = 0, skipped = 0;
-    std::map<std::string, std::vector<std::pair<int64_t, double>>> counters;
-    const json emptyArgs = json::object();
-
-    for (size_t i = 0; i < events.size(); ++i) {
-        const json& e = events[i];
-        const std::string ph = text(e, "ph");
-        if (ph == "M") continue;
-        if (ph.empty()) return error(i, "has no 'ph' (phase)");
-        const auto argsIt = e.find("args");
-        const json& args = argsIt != e.end() && argsIt->is_object() ? *argsIt : emptyArgs;
-        const auto ts = number(e, "ts");
-        if (ph == "X" || ph == "B" || ph == "E" || ph == "C") {
-            if (!ts) return error(i, ph + " event has no numeric 'ts'");
-        }
-        const std::string name = text(e, "name");
-        const std::string cat = text(e, "cat");
-        if (ph == "X") {
-            const auto dur = number(e, "dur");
-            if (!dur) return error(i, "X event has no numeric 'dur'");
-            if (*dur < 0 || !std::isfinite(*dur))
-                return error(i, "negative or invalid duration " + std::to_string(*dur) + " µs");
-            const int64_t start = ns(*ts), end = start + std::llround(*dur * 1000.0);
-            const std::string c = lower(cat);
-            if (c == "kernel") {
-                KernelTable& k = run.kernels;
-                k.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
-                k.start_ns.back() = start;
-                k.end_ns.back() = end;
-                k.device.back() = device(run, e, args);
-                k.stream.back() =
-                    uint32_t(unsignedArg(args, "stream").value_or(numericId(e, "tid").value_or(0)));
-                k.correlation.back() = uint32_t(unsignedArg(args, "correlation").value_or(0));
-                k.name.back() = run.strings.intern(name);
-                auto xyz = [&](const char* key, uint32_t& x, uint32_t& y, uint32_t& z) {
-                    auto it = args.find(key);
-                    x = y = z = 1;
-                    if (it == args.end() || !it->is_array()) return;
-                    uint32_t* out[] = {&x, &y, &z};
-                    for (size_t d = 0; d < 3 && d < it->size(); ++d)
-                        if ((*it)[d].is_number()) *out[d] = uint32_t((*it)[d].get<double>());
-                };
-                xyz("grid", k.grid_x.back(), k.grid_y.back(), k.grid_z.back());
-                xyz("block", k.block_x.back(), k.block_y.back(), k.block_z.back());
-                k.registers_per_thread.back() =
-                    uint32_t(unsignedArg(args, "registers per thread").value_or(0));
-                if (auto st = unsignedArg(args, "static shared memory")) {
-                    k.shared_static.back() = uint32_t(*st);
-                    k.shared_dynamic.back() =
-                        uint32_t(unsignedArg(args, "dynamic shared memory").value_or(0));
-                } else { // Kineto: one "shared memory" figure
-                    k.shared_static.back() =
-                        uint32_t(unsignedArg(args, "shared memory").value_or(0));
-                }
-            } else if (c == "gpu_memcpy" || c == "gpu_memset") {
-                const uint32_t dev = device(run, e, args);
-                const uint32_t stream =
-                    uint32_t(unsignedArg(args, "stream").value_or(numericId(e, "tid").value_or(0)));
-                const uint32_t corr = uint32_t(unsignedArg(args, "correlation").value_or(0));
-                const uint64_t bytes = unsignedArg(args, "bytes").value_or(0);
-                if (c == "gpu_memcpy") {
-                    const std::string kindText = text(args, "kind") + " " + name;
-                    uint8_t kind = 0;
-                    for (uint8_t kk = 1; kk <= 5; ++kk)
-                        if (kindText.find(memcpyKindName(kk)) != std::string::npos) kind = kk;
-                    MemcpyTable& m = run.memcpy;
-                    m.start_ns.push_back(start);
-                    m.end_ns.push_back(end);
-                    m.device.push_back(dev);
-                    m.stream.push_back(stream);
-                    m.correlation.push_back(corr);
-                    m.kind.push_back(kind);
-                    m.bytes.push_back(bytes);
-                } else {
-                    MemsetTable& m = run.memset;
-                    m.start_ns.push_back(start);
-                    m.end_ns.push_back(end);
-                    m.device.push_back(dev);
-                    m.stream.push_back(stream);
-                    m.correlation.push_back(corr);
-                    m.bytes.push_back(bytes);
-                    m.value.push_back(uint32_t(unsignedArg(args, "value").value_or(0)));
-                }
-            } else if (c == "cuda_runtime" || c == "cuda_driver") {
-                ApiTable& a = run.api;
-                a.start_ns.push_back(start);
-                a.end_ns.push_back(end);
-                a.thread.push_back(thread(run, e));
-                a.correlation.push_back(uint32_t(unsignedArg(args, "correlation").value_or(0)));
-                a.name.push_back(run.strings.intern(name));
-                a.return_value.push_back(int32_t(number(args, "return_value").value_or(0)));
+    const auto ts = number(e, "ts");
+    if (ts && !std::isfinite(*ts)) return error("'ts' is not a finite number");
+    if ((ph == "X" || ph == "B" || ph == "E" || ph == "C") && !ts)
+        return error(ph + " event has no numeric 'ts'");
+    const std::string name = text(e, "name");
+    const std::string cat = text(e, "cat");
+    if (ph == "X") {
+        const auto dur = number(e, "dur");
+        if (!dur) return error("X event has no numeric 'dur'");
+        if (*dur < 0 || !std::isfinite(*dur))
+            return error("negative or invalid duration " + std::to_string(*dur) + " µs");
+        const int64_t start = ns(*ts), end = start + std::llround(*dur * 1000.0);
+        const std::string c = lower(cat);
+        if (c == "kernel") {
+            KernelTable& k = run.kernels;
+            k.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
+            k.start_ns.back() = start;
+            k.end_ns.back() = end;
+            k.device.back() = device(run, e, args);
+            k.stream.back() =
+                uint32_t(unsignedArg(args, "stream").value_or(numericId(e, "tid").value_or(0)));
+            k.correlation.back() = uint32_t(unsignedArg(args, "correlation").value_or(0));
+            k.name.back() = run.strings.intern(name);
+            auto xyz = [&](const char* key, uint32_t& x, uint32_t& y, uint32_t& z) {
+                auto it = args.find(key);
+                x = y = z = 1;
+                if (it == args.end() || !it->is_array()) return;
+                uint32_t* out[] = {&x, &y, &z};
+                for (size_t d = 0; d < 3 && d < it->size(); ++d)
+                    if ((*it)[d].is_number()) *out[d] = uint32_t((*it)[d].get<double>());
+            };
+            xyz("grid", k.grid_x.back(), k.grid_y.back(), k.grid_z.back());
+            xyz("block", k.block_x.back(), k.block_y.back(), k.block_z.back());
+            k.registers_per_thread.back() =
+                uint32_t(unsignedArg(args, "registers per thread").value_or(0));
+            if (auto st = unsignedArg(args, "static shared memory")) {
+                k.shared_static.back() = uint32_t(*st);
+                k.shared_dynamic.back() =
+                    uint32_t(unsignedArg(args, "dynamic shared memory").value_or(0));
+            } else { // Kineto: one "shared memory" figure
+                k.shared_static.back() = uint32_t(unsignedArg(args, "shared memory").value_or(0));
+            }
+        } else if (c == "gpu_memcpy" || c == "gpu_memset") {
+            const uint32_t dev = device(run, e, args);
+            const uint32_t stream =
+                uint32_t(unsignedArg(args, "stream").value_or(numericId(e, "tid").value_or(0)));
+            const uint32_t corr = uint32_t(unsignedArg(args, "correlation").value_or(0));
+            const uint64_t bytes = unsignedArg(args, "bytes").value_or(0);
+            if (c == "gpu_memcpy") {
+                const std::string kindText = text(args, "kind") + " " + name;
+                uint8_t kind = 0;
+                for (uint8_t kk = 1; kk <= 5; ++kk)
+                    if (kindText.find(memcpyKindName(kk)) != std::string::npos) kind = kk;
+                MemcpyTable& m = run.memcpy;
+                m.start_ns.push_back(start);
+                m.end_ns.push_back(end);
+                m.device.push_back(dev);
+                m.stream.push_back(stream);
+                m.correlation.push_back(corr);
+                m.kind.push_back(kind);
+                m.bytes.push_back(bytes);
             } else {
-                ranges.push_back({thread(run, e), start, end, run.strings.intern(name),
-                                  run.strings.intern(cat)});
+                MemsetTable& m = run.memset;
+                m.start_ns.push_back(start);
+                m.end_ns.push_back(end);
+                m.device.push_back(dev);
+                m.stream.push_back(stream);
+                m.correlation.push_back(corr);
+                m.bytes.push_back(bytes);
+                m.value.push_back(uint32_t(unsignedArg(args, "value").value_or(0)));
             }
-        } else if (ph == "B") {
-            const uint32_t t = thread(run, e);
-            open[t].push_back(
-                {i, {t, ns(*ts), 0, run.strings.intern(name), run.strings.intern(cat)}});
-        } else if (ph == "E") {
-            auto& stack = open[thread(run, e)];
-            if (stack.empty()) {
-                ++unmatched;
-                continue;
-            }
-            const auto [begin, opened] = stack.back();
-            stack.pop_back();
-            PendingRange r = opened;
-            r.end = ns(*ts);
-            if (r.end < r.start)
-                return error(i, "E event ends before its B event (traceEvents[" +
-                                    std::to_string(begin) + "]) starts");
-            ranges.push_back(r);
-        } else if (ph == "C") {
-            for (auto it = args.begin(); it != args.end(); ++it) {
-                if (!it->is_number()) continue;
-                std::string series = args.size() == 1 ? name : name + "." + it.key();
-                std::replace(series.begin(), series.end(), '/', '_');
-                if (series.empty() || series == "." || series == "..") series = "counter";
-                counters[series].push_back({ns(*ts), it->get<double>()});
-            }
+        } else if (c == "cuda_runtime" || c == "cuda_driver") {
+            ApiTable& a = run.api;
+            a.start_ns.push_back(start);
+            a.end_ns.push_back(end);
+            a.thread.push_back(thread(run, e));
+            a.correlation.push_back(uint32_t(unsignedArg(args, "correlation").value_or(0)));
+            a.name.push_back(run.strings.intern(name));
+            a.return_value.push_back(int32_t(number(args, "return_value").value_or(0)));
         } else {
-            ++skipped; // instants, flows, async events: not part of the run model
+            m_ranges.push_back(
+                {thread(run, e), start, end, run.strings.intern(name), run.strings.intern(cat)});
         }
+    } else if (ph == "B") {
+        const uint32_t t = thread(run, e);
+        m_open[t].push_back(
+            {m_index, {t, ns(*ts), 0, run.strings.intern(name), run.strings.intern(cat)}});
+    } else if (ph == "E") {
+        auto& stack = m_open[thread(run, e)];
+        if (stack.empty()) {
+            ++m_unmatched;
+            return {};
+        }
+        const auto [begin, opened] = stack.back();
+        stack.pop_back();
+        PendingRange r = opened;
+        r.end = ns(*ts);
+        if (r.end < r.start)
+            return error("E event ends before its B event (traceEvents[" + std::to_string(begin) +
+                         "]) starts");
+        m_ranges.push_back(r);
+    } else if (ph == "C") {
+        const int64_t t = ns(*ts);
+        for (auto it = args.begin(); it != args.end(); ++it) {
+            if (!it->is_number()) continue;
+            std::string series = args.size() == 1 ? name : name + "." + it.key();
+            std::replace(series.begin(), series.end(), '/', '_');
+            if (series.empty() || series == "." || series == "..") series = "counter";
+            m_counters[series].push_back({t, it->get<double>()});
+        }
+    } else {
+        ++m_skipped; // instants, flows, async events: not part of the run model
     }
-    for (auto& [t, stack] : open) unmatched += stack.size();
+    return {};
+}
 
+void Importer::finish(Run& run) {
+    // Times relative to the earliest event.
+    const int64_t origin = m_minNs == std::numeric_limits<int64_t>::max() ? 0 : m_minNs;
+    run.info.origin_unix_ns = origin;
+    auto shift = [origin](std::vector<int64_t>& v) {
+        for (int64_t& t : v) t -= origin;
+    };
+    shift(run.kernels.start_ns);
+    shift(run.kernels.end_ns);
+    shift(run.memcpy.start_ns);
+    shift(run.memcpy.end_ns);
+    shift(run.memset.start_ns);
+    shift(run.memset.end_ns);
+    shift(run.api.start_ns);
+    shift(run.api.end_ns);
+
+    for (auto& [t, stack] : m_open) m_unmatched += stack.size();
     // Depth: per thread, sorted by start (outer first at equal start), a stack of open ends.
-    std::sort(ranges.begin(), ranges.end(), [](const PendingRange& a, const PendingRange& b) {
+    std::sort(m_ranges.begin(), m_ranges.end(), [](const PendingRange& a, const PendingRange& b) {
         if (a.thread != b.thread) return a.thread < b.thread;
         if (a.start != b.start) return a.start < b.start;
         return a.end > b.end;
     });
     std::vector<int64_t> ends;
-    uint32_t current = 0;
-    for (size_t i = 0; i < ranges.size(); ++i) {
-        const PendingRange& r = ranges[i];
-        if (i == 0 || r.thread != current) {
-            ends.clear();
-            current = r.thread;
-        }
+    for (size_t i = 0; i < m_ranges.size(); ++i) {
+        const PendingRange& r = m_ranges[i];
+        if (i == 0 || r.thread != m_ranges[i - 1].thread) ends.clear();
         while (!ends.empty() && ends.back() <= r.start) ends.pop_back();
         RangeTable& t = run.ranges;
-        t.start_ns.push_back(r.start);
-        t.end_ns.push_back(r.end);
+        t.start_ns.push_back(r.start - origin);
+        t.end_ns.push_back(r.end - origin);
         t.thread.push_back(r.thread);
         t.depth.push_back(uint32_t(ends.size()));
         t.name.push_back(r.name);
         t.category.push_back(r.category);
         ends.push_back(r.end);
     }
-    for (auto& [name, points] : counters) {
+    for (auto& [name, points] : m_counters) {
         std::stable_sort(points.begin(), points.end(),
                          [](const auto& a, const auto& b) { return a.first < b.first; });
         CounterSeries& s = run.counters[name];
         for (const auto& [t, v] : points) {
-            s.time_ns.push_back(t);
+            s.time_ns.push_back(t - origin);
             s.value.push_back(v);
         }
     }
-    if (unmatched > 0 || skipped > 0)
-        run.info.notes = "imported from " + m_source + ": " + std::to_string(unmatched) +
-                         " unmatched B/E events and " + std::to_string(skipped) +
+    // Names from the metadata events, wherever they were in the trace.
+    for (const auto& [key, id] : m_threads) {
+        const size_t tab = key.find('\t');
+        const std::string pid = key.substr(0, tab), tid = key.substr(tab + 1);
+        auto process = m_processNames.find(pid);
+        auto thread = m_threadNames.find(key);
+        run.nameThread(id, (process != m_processNames.end() ? process->second : "pid " + pid) +
+                               " / " +
+                               (thread != m_threadNames.end() ? thread->second : "tid " + tid));
+    }
+    for (const auto& [key, device] : m_devices) {
+        auto process = m_processNames.find(device.second);
+        if (process != m_processNames.end() && !process->second.empty())
+            run.devices.name[device.first] = run.strings.intern(process->second);
+    }
+    if (m_unmatched > 0 || m_skipped > 0)
+        run.info.notes = "imported from " + m_source + ": " + std::to_string(m_unmatched) +
+                         " unmatched B/E events and " + std::to_string(m_skipped) +
                          " events of other phases ignored";
-    return {};
 }
 
 } // namespace
@@ -319,9 +330,47 @@ Result<std::string> readTextFile(const std::string& path) {
 }
 
 Result<Run> parseChromeTrace(std::string_view text, const std::string& source) {
+    Run run;
+    run.info.producer = "kernscope import (Chrome trace)";
+    run.info.backend = "imported:chrome-trace";
+    run.info.clock_domain = "imported";
+    run.info.notes = "imported from " + source;
+    Importer importer(source);
+    // Each event is handed to the importer as soon as it is parsed and then dropped, so memory
+    // stays proportional to the run, not to the JSON tree. Events sit at depth 1 in a bare array
+    // and at depth 2 under the top-level "traceEvents" key.
+    int eventDepth = -1;
+    bool traceEventsKey = false;
+    std::optional<Error> failure;
+    struct Stop {};
+    auto callback = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
+        using E = json::parse_event_t;
+        if (event == E::array_start && depth == 0 && eventDepth < 0) eventDepth = 1;
+        if (event == E::key && depth == 1) traceEventsKey = parsed == "traceEvents";
+        if (event == E::array_start && depth == 1 && traceEventsKey && eventDepth < 0)
+            eventDepth = 2;
+        if (event == E::array_end && depth == eventDepth - 1) eventDepth = -2; // done
+        if (depth == eventDepth && (event == E::object_end || event == E::value)) {
+            try {
+                if (auto s = importer.event(parsed, run); !s) {
+                    failure = s.error();
+                    throw Stop{};
+                }
+            } catch (const json::exception& e) { // a value of an unexpected type in an event
+                failure = Error{source + ": traceEvents[" + std::to_string(importer.count()) +
+                                "]: unexpected value: " + e.what()};
+                throw Stop{};
+            }
+            importer.next();
+            return false; // processed: do not keep it
+        }
+        return true;
+    };
     json doc;
     try {
-        doc = json::parse(text.begin(), text.end());
+        doc = json::parse(text.begin(), text.end(), callback);
+    } catch (const Stop&) {
+        return *failure;
     } catch (const json::parse_error& e) {
         // Line and column of the byte where parsing stopped, then nlohmann's reason.
         const size_t at = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
@@ -339,27 +388,15 @@ Result<Run> parseChromeTrace(std::string_view text, const std::string& source) {
         if (auto p = why.find("while parsing"); p != std::string::npos) why = why.substr(p);
         return Error{source + ":" + std::to_string(line) + ":" + std::to_string(column) +
                      ": invalid JSON: " + why};
+    } catch (const std::exception& e) {
+        return Error{source + ": cannot parse: " + e.what()};
     }
-    const json* events = &doc;
-    if (doc.is_object()) {
-        auto it = doc.find("traceEvents");
-        if (it == doc.end() || !it->is_array())
+    if (eventDepth == -1) {
+        if (doc.is_object())
             return Error{source + ": not a Chrome trace: an object without a 'traceEvents' array"};
-        events = &*it;
-    } else if (!doc.is_array()) {
         return Error{source + ": not a Chrome trace: neither an array nor an object"};
     }
-    Run run;
-    run.info.producer = "kernscope import (Chrome trace)";
-    run.info.backend = "imported:chrome-trace";
-    run.info.clock_domain = "imported";
-    run.info.notes = "imported from " + source;
-    try {
-        Importer importer(source);
-        if (auto s = importer.run(*events, run); !s) return s.error();
-    } catch (const std::exception& e) { // a value of an unexpected type deep in an event
-        return Error{source + ": unexpected value: " + e.what()};
-    }
+    importer.finish(run);
     return run;
 }
 
