@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 using ks::test::runCli;
 
@@ -17,7 +18,9 @@ namespace {
 // One synthetic run file shared by the tests of this file.
 const std::string& syntheticRunFile() {
     static const std::string path = [] {
-        const std::string p = ks::test::scratchDir("cli_run") + "/run.ksr.h5";
+        // Per process: CTest runs test cases in parallel processes, each making its own file.
+        const std::string p =
+            ks::test::scratchDir("cli_run_" + std::to_string(getpid())) + "/run.ksr.h5";
         auto s = ks::data::writeRun(
             ks::data::makeSyntheticRun({.kernels = 3000, .streams = 2, .names = 12}), p);
         REQUIRE(s.ok());
