@@ -102,9 +102,13 @@ void FlamePage::setRun(const LoadedRun& run) {
         std::sort(ids.begin(), ids.end());
         for (uint32_t t : ids) {
             const auto name = run.run->threadName(t);
-            m_thread->addItem(tr("Thread %1%2").arg(t).arg(name.empty() ? QString()
-                                                        : QStringLiteral(" · ") + QString::fromUtf8(name.data(), qsizetype(name.size()))),
-                              int(t));
+            m_thread->addItem(
+                tr("Thread %1%2")
+                    .arg(t)
+                    .arg(name.empty() ? QString()
+                                      : QStringLiteral(" · ") +
+                                            QString::fromUtf8(name.data(), qsizetype(name.size()))),
+                int(t));
         }
     }
     rebuild();

@@ -28,7 +28,9 @@ void FlameView::updateMinimumHeight() {
     setMinimumHeight(std::max(200, int(depth * m_style.rowHeight) + 12));
 }
 
-QSize FlameView::sizeHint() const { return {900, minimumHeight()}; }
+QSize FlameView::sizeHint() const {
+    return {900, minimumHeight()};
+}
 
 void FlameView::setZoomRoot(uint32_t node) {
     if (!m_tree || node >= m_tree->size()) return;
@@ -63,7 +65,9 @@ int FlameView::setSearch(const QString& pattern) {
     return n;
 }
 
-QRectF FlameView::area() const { return QRectF(4, 4, width() - 8, height() - 8); }
+QRectF FlameView::area() const {
+    return QRectF(4, 4, width() - 8, height() - 8);
+}
 
 void FlameView::paintEvent(QPaintEvent*) {
     QPainter p(this);
@@ -91,16 +95,23 @@ QString FlameView::describe(uint32_t node) const {
     const double zoom = m_tree->node(m_style.zoomRoot).total;
     auto amount = [&](double v) {
         return m_tree->unit == QLatin1String("ns") ? QString::fromStdString(formatDuration(v))
-                                                    : tr("%L1 samples").arg(v, 0, 'f', 0);
+                                                   : tr("%L1 samples").arg(v, 0, 'f', 0);
     };
-    QString html = QStringLiteral("<b>%1</b><table>").arg(QString::fromStdString(n.name).toHtmlEscaped());
+    QString html =
+        QStringLiteral("<b>%1</b><table>").arg(QString::fromStdString(n.name).toHtmlEscaped());
     auto line = [&](const QString& k, const QString& v) {
-        html += QStringLiteral("<tr><td style='color:gray;padding-right:8px'>%1</td><td>%2</td></tr>").arg(k, v);
+        html +=
+            QStringLiteral("<tr><td style='color:gray;padding-right:8px'>%1</td><td>%2</td></tr>")
+                .arg(k, v);
     };
-    line(tr("Total"), tr("%1 (%2 % of all)").arg(amount(n.total)).arg(all > 0 ? 100 * n.total / all : 0, 0, 'f', 2));
+    line(tr("Total"), tr("%1 (%2 % of all)")
+                          .arg(amount(n.total))
+                          .arg(all > 0 ? 100 * n.total / all : 0, 0, 'f', 2));
     if (m_style.zoomRoot != 0)
-        line(tr("Of zoomed"), QStringLiteral("%1 %").arg(zoom > 0 ? 100 * n.total / zoom : 0, 0, 'f', 2));
-    line(tr("Self"), tr("%1 (%2 %)").arg(amount(n.self)).arg(all > 0 ? 100 * n.self / all : 0, 0, 'f', 2));
+        line(tr("Of zoomed"),
+             QStringLiteral("%1 %").arg(zoom > 0 ? 100 * n.total / zoom : 0, 0, 'f', 2));
+    line(tr("Self"),
+         tr("%1 (%2 %)").arg(amount(n.self)).arg(all > 0 ? 100 * n.self / all : 0, 0, 'f', 2));
     line(tr("Depth"), QString::number(n.depth));
     const std::string module = frameModule(n.name);
     if (module != n.name) line(tr("Module"), QString::fromStdString(module).toHtmlEscaped());
@@ -113,8 +124,7 @@ void FlameView::mouseMoveEvent(QMouseEvent* e) {
     if (node != m_style.hovered) {
         m_style.hovered = node;
         update();
-        if (node != UINT32_MAX)
-            emit hovered(QString::fromStdString(m_tree->node(node).name));
+        if (node != UINT32_MAX) emit hovered(QString::fromStdString(m_tree->node(node).name));
     }
 }
 
@@ -137,8 +147,10 @@ bool FlameView::event(QEvent* e) {
     if (e->type() == QEvent::ToolTip && m_tree) {
         auto* help = static_cast<QHelpEvent*>(e);
         const uint32_t node = nodeAt(help->pos());
-        if (node != UINT32_MAX) QToolTip::showText(help->globalPos(), describe(node), this);
-        else QToolTip::hideText();
+        if (node != UINT32_MAX)
+            QToolTip::showText(help->globalPos(), describe(node), this);
+        else
+            QToolTip::hideText();
         return true;
     }
     return QWidget::event(e);

@@ -10,8 +10,21 @@ class KernelStatsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column {
-        TimePercent, Total, Instances, Average, Median, Minimum, Maximum, StdDev, Name, Grid,
-        Block, Registers, SharedMemory, Occupancy, ColumnCount
+        TimePercent,
+        Total,
+        Instances,
+        Average,
+        Median,
+        Minimum,
+        Maximum,
+        StdDev,
+        Name,
+        Grid,
+        Block,
+        Registers,
+        SharedMemory,
+        Occupancy,
+        ColumnCount
     };
     // Raw numbers for sorting (Qt::DisplayRole is formatted text).
     static constexpr int SortRole = Qt::UserRole + 1;

@@ -54,7 +54,8 @@ KernelsPage::KernelsPage(QWidget* parent) : QWidget(parent) {
     connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_proxy->setFilterRegularExpression(
             QRegularExpression(text, QRegularExpression::CaseInsensitiveOption));
-        m_countLabel->setText(tr("%L1 of %L2 kernels").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+        m_countLabel->setText(
+            tr("%L1 of %L2 kernels").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
     });
     connect(m_clearSpan, &QPushButton::clicked, this, [this] { setSpan(std::nullopt); });
     connect(exportButton, &QPushButton::clicked, this, &KernelsPage::exportRequested);
@@ -81,8 +82,9 @@ void KernelsPage::setSpan(std::optional<TimeSpan> span) {
 
 void KernelsPage::recompute() {
     const quint64 generation = ++m_generation;
-    m_spanLabel->setText(m_span ? tr("Span: %1").arg(QString::fromStdString(
-                                      formatDuration(double(m_span->end - m_span->begin))))
+    m_spanLabel->setText(m_span ? tr("Span: %1")
+                                      .arg(QString::fromStdString(
+                                          formatDuration(double(m_span->end - m_span->begin))))
                                 : QString());
     m_clearSpan->setVisible(bool(m_span));
     if (!m_run.run) {
@@ -92,17 +94,19 @@ void KernelsPage::recompute() {
     m_computing = true;
     auto run = m_run.run;
     auto span = m_span;
-    QtConcurrent::run([run, span] { return computeKernelStats(*run, span); })
-        .then(this, [this, generation](std::vector<KernelStat> stats) {
-            if (generation != m_generation) return; // a newer span or run replaced this job
-            m_model->setStats(std::move(stats));
-            m_countLabel->setText(tr("%L1 of %L2 kernels").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
-            m_view->resizeColumnsToContents();
-            m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name,
-                                                             QHeaderView::Stretch);
-            m_computing = false;
-            emit statsReady();
-        });
+    QtConcurrent::run([run, span] {
+        return computeKernelStats(*run, span);
+    }).then(this, [this, generation](std::vector<KernelStat> stats) {
+        if (generation != m_generation) return; // a newer span or run replaced this job
+        m_model->setStats(std::move(stats));
+        m_countLabel->setText(
+            tr("%L1 of %L2 kernels").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+        m_view->resizeColumnsToContents();
+        m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name,
+                                                         QHeaderView::Stretch);
+        m_computing = false;
+        emit statsReady();
+    });
 }
 
 bool KernelsPage::exportCsv(const QString& path, QString* error) const {

@@ -106,11 +106,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         if (m_progress) m_progress->close();
         showRun(run);
     });
-    connect(m_loader, &RunLoader::failed, this, [this](const QString& path, const QString& message) {
-        if (m_progress) m_progress->close();
-        statusBar()->showMessage(tr("Could not open %1").arg(QFileInfo(path).fileName()), 8000);
-        showError(tr("Cannot open file"), message);
-    });
+    connect(
+        m_loader, &RunLoader::failed, this, [this](const QString& path, const QString& message) {
+            if (m_progress) m_progress->close();
+            statusBar()->showMessage(tr("Could not open %1").arg(QFileInfo(path).fileName()), 8000);
+            showError(tr("Cannot open file"), message);
+        });
 
     // Shared selection: kernel rows highlight instances; a timeline span filters the tables.
     TimelineView* tv = m_timeline->view();
@@ -150,13 +151,17 @@ void MainWindow::buildMenus() {
     open->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     updateRecentMenu();
-    file->addAction(tr("&Import Profile…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Import CPU profile"), QSettings().value(QStringLiteral("lastDir")).toString(),
-            tr("Profiles: folded stacks, perf script, Chrome trace (*.folded *.collapsed *.txt *.perf "
-               "*.json);;All files (*)"));
-        if (!path.isEmpty()) importProfile(path);
-    })->setShortcut(QKeySequence(tr("Ctrl+I")));
+    file->addAction(tr("&Import Profile…"), this,
+                    [this] {
+                        const QString path = QFileDialog::getOpenFileName(
+                            this, tr("Import CPU profile"),
+                            QSettings().value(QStringLiteral("lastDir")).toString(),
+                            tr("Profiles: folded stacks, perf script, Chrome trace (*.folded "
+                               "*.collapsed *.txt *.perf "
+                               "*.json);;All files (*)"));
+                        if (!path.isEmpty()) importProfile(path);
+                    })
+        ->setShortcut(QKeySequence(tr("Ctrl+I")));
     file->addSeparator();
     file->addAction(tr("&Export Table as CSV…"), this, &MainWindow::exportCurrentTable)
         ->setShortcut(QKeySequence(tr("Ctrl+E")));
@@ -165,16 +170,18 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const char* names[] = {"&Summary", "&Timeline", "&Kernels", "&Memory", "CPU &Flame Graph",
-                           "Tensors / &Diff"};
+    const char* names[] = {"&Summary", "&Timeline",        "&Kernels",
+                           "&Memory",  "CPU &Flame Graph", "Tensors / &Diff"};
     for (int i = 0; i < PageCount; ++i)
         view->addAction(tr(names[i]), this, [this, i] { m_tabs->setCurrentIndex(i); })
             ->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
     view->addSeparator();
-    view->addAction(tr("&Find in Timeline"), this, [this] {
-        m_tabs->setCurrentWidget(m_timeline);
-        m_timeline->focusSearch();
-    })->setShortcut(QKeySequence::Find);
+    view->addAction(tr("&Find in Timeline"), this,
+                    [this] {
+                        m_tabs->setCurrentWidget(m_timeline);
+                        m_timeline->focusSearch();
+                    })
+        ->setShortcut(QKeySequence::Find);
     view->addAction(tr("Find &Next"), this, [this] { m_timeline->view()->stepMatch(1); })
         ->setShortcut(QKeySequence::FindNext);
     view->addAction(tr("Find &Previous"), this, [this] { m_timeline->view()->stepMatch(-1); })
@@ -201,24 +208,30 @@ void MainWindow::buildMenus() {
         ->setShortcut(QKeySequence(tr("Ctrl+R")));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
-        QMessageBox::information(
-            this, tr("Keyboard shortcuts"),
-            tr("<table>"
-               "<tr><td><b>Ctrl+O</b></td><td>Open a run</td></tr>"
-               "<tr><td><b>Ctrl+I</b></td><td>Import folded stacks / perf script</td></tr>"
-               "<tr><td><b>Ctrl+1…6</b></td><td>Switch page</td></tr>"
-               "<tr><td><b>W / S, Ctrl+wheel</b></td><td>Zoom the timeline</td></tr>"
-               "<tr><td><b>A / D, drag, Shift+wheel</b></td><td>Pan</td></tr>"
-               "<tr><td><b>Right-drag, Shift+drag</b></td><td>Select a span (filters tables)</td></tr>"
-               "<tr><td><b>Z</b></td><td>Zoom to the span</td></tr>"
-               "<tr><td><b>F</b></td><td>Zoom to the selected event</td></tr>"
-               "<tr><td><b>0, Ctrl+0</b></td><td>Zoom to fit</td></tr>"
-               "<tr><td><b>Ctrl+F, F3, Shift+F3</b></td><td>Search, next, previous</td></tr>"
-               "<tr><td><b>Esc</b></td><td>Clear selection and span</td></tr>"
-               "<tr><td><b>Ctrl+C</b></td><td>Copy selected table rows</td></tr>"
-               "<tr><td><b>Ctrl+E</b></td><td>Export the current table as CSV</td></tr></table>"));
-    })->setShortcut(QKeySequence::HelpContents);
+    help->addAction(
+            tr("&Keyboard Shortcuts"), this,
+            [this] {
+                QMessageBox::information(
+                    this, tr("Keyboard shortcuts"),
+                    tr("<table>"
+                       "<tr><td><b>Ctrl+O</b></td><td>Open a run</td></tr>"
+                       "<tr><td><b>Ctrl+I</b></td><td>Import folded stacks / perf script</td></tr>"
+                       "<tr><td><b>Ctrl+1…6</b></td><td>Switch page</td></tr>"
+                       "<tr><td><b>W / S, Ctrl+wheel</b></td><td>Zoom the timeline</td></tr>"
+                       "<tr><td><b>A / D, drag, Shift+wheel</b></td><td>Pan</td></tr>"
+                       "<tr><td><b>Right-drag, Shift+drag</b></td><td>Select a span (filters "
+                       "tables)</td></tr>"
+                       "<tr><td><b>Z</b></td><td>Zoom to the span</td></tr>"
+                       "<tr><td><b>F</b></td><td>Zoom to the selected event</td></tr>"
+                       "<tr><td><b>0, Ctrl+0</b></td><td>Zoom to fit</td></tr>"
+                       "<tr><td><b>Ctrl+F, F3, Shift+F3</b></td><td>Search, next, "
+                       "previous</td></tr>"
+                       "<tr><td><b>Esc</b></td><td>Clear selection and span</td></tr>"
+                       "<tr><td><b>Ctrl+C</b></td><td>Copy selected table rows</td></tr>"
+                       "<tr><td><b>Ctrl+E</b></td><td>Export the current table as "
+                       "CSV</td></tr></table>"));
+            })
+        ->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About Kernscope"), this, [this] {
         QMessageBox::about(this, tr("About Kernscope"),
                            tr("<b>Kernscope %1</b><br>GPU/CPU profiler and numerical diff viewer "
@@ -265,8 +278,10 @@ void MainWindow::showRun(const LoadedRun& run) {
                             .arg(name, QString::fromStdString(run.run->info.backend))
                             .arg(qulonglong(run.timeline ? run.timeline->eventCount() : 0)));
     statusBar()->showMessage(tr("Opened %1").arg(name), 4000);
-    if (run.imported && run.run->samples.size() > 0) m_tabs->setCurrentWidget(m_flame);
-    else addRecent(run.path);
+    if (run.imported && run.run->samples.size() > 0)
+        m_tabs->setCurrentWidget(m_flame);
+    else
+        addRecent(run.path);
     emit runShown();
 }
 
@@ -295,8 +310,9 @@ void MainWindow::updateRecentMenu() {
     const QStringList list = recentFiles();
     for (int i = 0; i < list.size(); ++i) {
         const QString path = list[i];
-        m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(path).fileName()),
-                                this, [this, path] { openRun(path); })
+        m_recentMenu
+            ->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(path).fileName()), this,
+                        [this, path] { openRun(path); })
             ->setToolTip(path);
     }
     m_recentMenu->setEnabled(!list.isEmpty());
@@ -312,14 +328,17 @@ void MainWindow::updateRecentMenu() {
 void MainWindow::exportCurrentTable() {
     const bool memory = m_tabs->currentWidget() == m_memory;
     if (!memory && m_tabs->currentWidget() != m_kernels) m_tabs->setCurrentWidget(m_kernels);
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export table"), memory ? QStringLiteral("memory.csv") : QStringLiteral("kernels.csv"),
-        tr("CSV files (*.csv)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export table"),
+                                                      memory ? QStringLiteral("memory.csv")
+                                                             : QStringLiteral("kernels.csv"),
+                                                      tr("CSV files (*.csv)"));
     if (path.isEmpty()) return;
     QString error;
     const bool ok = memory ? m_memory->exportCsv(path, &error) : m_kernels->exportCsv(path, &error);
-    if (!ok) showError(tr("Export failed"), error);
-    else statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+    if (!ok)
+        showError(tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
 }
 
 void MainWindow::exportFlame() {
@@ -328,8 +347,10 @@ void MainWindow::exportFlame() {
                                                       tr("SVG (*.svg);;PNG (*.png)"));
     if (path.isEmpty()) return;
     QString error;
-    if (!m_flame->exportImage(path, &error)) showError(tr("Export failed"), error);
-    else statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+    if (!m_flame->exportImage(path, &error))
+        showError(tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
 }
 
 void MainWindow::recordRun() {
@@ -359,7 +380,8 @@ void MainWindow::restoreLayout() {
     QSettings s;
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
-    m_timeline->splitter()->restoreState(s.value(QStringLiteral("window/timelineSplitter")).toByteArray());
+    m_timeline->splitter()->restoreState(
+        s.value(QStringLiteral("window/timelineSplitter")).toByteArray());
     m_tabs->setCurrentIndex(s.value(QStringLiteral("window/page"), 0).toInt());
     setTheme(Theme(s.value(QStringLiteral("theme"), 0).toInt()));
 }
@@ -387,8 +409,10 @@ void MainWindow::dropEvent(QDropEvent* e) {
         if (url.isLocalFile()) {
             const QString path = url.toLocalFile();
             const QString suffix = QFileInfo(path).suffix().toLower();
-            if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5")) openRun(path);
-            else importProfile(path);
+            if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5"))
+                openRun(path);
+            else
+                importProfile(path);
             break; // one run at a time
         }
     e->acceptProposedAction();

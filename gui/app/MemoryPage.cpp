@@ -53,22 +53,24 @@ void MemoryPage::recompute() {
     }
     auto run = m_run.run;
     auto span = m_span;
-    QtConcurrent::run([run, span] { return computeCopyStats(*run, span); })
-        .then(this, [this, generation, span](std::vector<CopyStat> stats) {
-            if (generation != m_generation) return;
-            const bool empty = stats.empty();
-            m_model->setStats(std::move(stats));
-            m_view->resizeColumnsToContents();
-            QString text = empty ? tr("No memory copies or memsets in this run.")
-                                 : tr("Memory operations by kind. Bandwidth is bytes / duration; "
-                                      "the share compares the average with the device's memory "
-                                      "bandwidth.");
-            if (span)
-                text += tr("  Limited to the selected span (%1).")
-                            .arg(QString::fromStdString(formatDuration(double(span->end - span->begin))));
-            m_info->setText(text);
-            emit statsReady();
-        });
+    QtConcurrent::run([run, span] {
+        return computeCopyStats(*run, span);
+    }).then(this, [this, generation, span](std::vector<CopyStat> stats) {
+        if (generation != m_generation) return;
+        const bool empty = stats.empty();
+        m_model->setStats(std::move(stats));
+        m_view->resizeColumnsToContents();
+        QString text = empty ? tr("No memory copies or memsets in this run.")
+                             : tr("Memory operations by kind. Bandwidth is bytes / duration; "
+                                  "the share compares the average with the device's memory "
+                                  "bandwidth.");
+        if (span)
+            text +=
+                tr("  Limited to the selected span (%1).")
+                    .arg(QString::fromStdString(formatDuration(double(span->end - span->begin))));
+        m_info->setText(text);
+        emit statsReady();
+    });
 }
 
 bool MemoryPage::exportCsv(const QString& path, QString* error) const {

@@ -29,35 +29,49 @@ QVariant MemoryStatsModel::data(const QModelIndex& index, int role) const {
                                       : int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == SortRole) {
         switch (index.column()) {
-        case Kind: return QString::fromStdString(s.kind);
-        case Count: return qulonglong(s.count);
-        case Bytes: return qulonglong(s.bytes);
-        case TotalTime: return qlonglong(s.totalNs);
-        case AverageGBps: return s.averageGBps;
-        case PeakGBps: return s.peakGBps;
-        case ShareOfPeak: return s.shareOfPeak ? *s.shareOfPeak : -1.0;
+        case Kind:
+            return QString::fromStdString(s.kind);
+        case Count:
+            return qulonglong(s.count);
+        case Bytes:
+            return qulonglong(s.bytes);
+        case TotalTime:
+            return qlonglong(s.totalNs);
+        case AverageGBps:
+            return s.averageGBps;
+        case PeakGBps:
+            return s.peakGBps;
+        case ShareOfPeak:
+            return s.shareOfPeak ? *s.shareOfPeak : -1.0;
         }
         return {};
     }
     if (role != Qt::DisplayRole) return {};
     const QLocale locale = QLocale::c();
     switch (index.column()) {
-    case Kind: return QString::fromStdString(s.kind);
-    case Count: return locale.toString(qulonglong(s.count));
-    case Bytes: return QString::fromStdString(formatBytes(double(s.bytes)));
-    case TotalTime: return QString::fromStdString(formatDuration(double(s.totalNs)));
-    case AverageGBps: return QString::number(s.averageGBps, 'f', 2);
-    case PeakGBps: return QString::number(s.peakGBps, 'f', 2);
+    case Kind:
+        return QString::fromStdString(s.kind);
+    case Count:
+        return locale.toString(qulonglong(s.count));
+    case Bytes:
+        return QString::fromStdString(formatBytes(double(s.bytes)));
+    case TotalTime:
+        return QString::fromStdString(formatDuration(double(s.totalNs)));
+    case AverageGBps:
+        return QString::number(s.averageGBps, 'f', 2);
+    case PeakGBps:
+        return QString::number(s.peakGBps, 'f', 2);
     case ShareOfPeak:
-        return s.shareOfPeak ? QString::number(*s.shareOfPeak * 100.0, 'f', 1) + QStringLiteral(" %")
-                             : QStringLiteral("n/a");
+        return s.shareOfPeak
+                   ? QString::number(*s.shareOfPeak * 100.0, 'f', 1) + QStringLiteral(" %")
+                   : QStringLiteral("n/a");
     }
     return {};
 }
 
 QVariant MemoryStatsModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-    static const char* names[] = {"Operation", "Count",      "Total Bytes",  "Total Time",
+    static const char* names[] = {"Operation", "Count",     "Total Bytes",      "Total Time",
                                   "Avg GB/s",  "Peak GB/s", "Avg / Device Peak"};
     if (role == Qt::DisplayRole) return QString::fromUtf8(names[section]);
     if (role == Qt::ToolTipRole && section == ShareOfPeak)

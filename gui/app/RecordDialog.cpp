@@ -82,21 +82,25 @@ RecordDialog::~RecordDialog() {
     }
 }
 
-QString RecordDialog::outputPath() const { return m_output->text(); }
+QString RecordDialog::outputPath() const {
+    return m_output->text();
+}
 
 QStringList RecordDialog::arguments() const {
-    QStringList args{QStringLiteral("record"), QStringLiteral("--model"), m_model->currentText(),
-                     QStringLiteral("--backend"), m_backend->currentText(),
-                     QStringLiteral("--optimizer"), m_optimizer->currentText(),
-                     QStringLiteral("--steps"), QString::number(m_steps->value())};
-    if (m_batch->value() > 0) args << QStringLiteral("--batch") << QString::number(m_batch->value());
+    QStringList args{
+        QStringLiteral("record"),    QStringLiteral("--model"), m_model->currentText(),
+        QStringLiteral("--backend"), m_backend->currentText(),  QStringLiteral("--optimizer"),
+        m_optimizer->currentText(),  QStringLiteral("--steps"), QString::number(m_steps->value())};
+    if (m_batch->value() > 0)
+        args << QStringLiteral("--batch") << QString::number(m_batch->value());
     args << QStringLiteral("-o") << m_output->text();
     args << QProcess::splitCommand(m_extra->text());
     return args;
 }
 
 QString RecordDialog::cliPath() {
-    const QString local = QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("kernscope-cli"));
+    const QString local =
+        QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("kernscope-cli"));
     if (QFileInfo(local).isExecutable()) return local;
     const QString onPath = QStandardPaths::findExecutable(QStringLiteral("kernscope-cli"));
     return onPath.isEmpty() ? local : onPath;
@@ -114,7 +118,8 @@ int RecordDialog::parseProgress(const QString& line) {
         const double total = m.captured(first ? 2 : 4).toDouble();
         return total > 0 ? std::clamp(int(100.0 * done / total), 0, 100) : -1;
     }
-    if (auto m = percent.match(line); m.hasMatch()) return std::clamp(m.captured(1).toInt(), 0, 100);
+    if (auto m = percent.match(line); m.hasMatch())
+        return std::clamp(m.captured(1).toInt(), 0, 100);
     return -1;
 }
 
@@ -127,7 +132,8 @@ void RecordDialog::start() {
     connect(m_process, &QProcess::readyRead, this, &RecordDialog::readOutput);
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
         if (e == QProcess::FailedToStart) {
-            m_log->appendPlainText(tr("Cannot start %1: %2").arg(cliPath(), m_process->errorString()));
+            m_log->appendPlainText(
+                tr("Cannot start %1: %2").arg(cliPath(), m_process->errorString()));
             m_process->deleteLater();
             m_process = nullptr;
         }
@@ -152,7 +158,8 @@ void RecordDialog::start() {
 void RecordDialog::readOutput() {
     if (!m_process) return;
     const QString text = QString::fromUtf8(m_process->readAll());
-    for (const QString& line : text.split(QRegularExpression(QStringLiteral("[\\r\\n]")), Qt::SkipEmptyParts)) {
+    for (const QString& line :
+         text.split(QRegularExpression(QStringLiteral("[\\r\\n]")), Qt::SkipEmptyParts)) {
         m_log->appendPlainText(line);
         if (const int p = parseProgress(line); p >= 0) m_progress->setValue(p);
     }

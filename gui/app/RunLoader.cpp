@@ -29,7 +29,8 @@ static LoadedRun importProfile(const QString& path) {
     const QString suffix = QFileInfo(path).suffix().toLower();
     const std::string_view body = text.value();
     const size_t first = body.find_first_not_of(" \t\r\n");
-    if (suffix == QLatin1String("json") || (first != std::string_view::npos && (body[first] == '{' || body[first] == '['))) {
+    if (suffix == QLatin1String("json") ||
+        (first != std::string_view::npos && (body[first] == '{' || body[first] == '['))) {
         auto r = data::parseChromeTrace(body, file);
         if (!r) return out.error = QString::fromStdString(r.error().message), out;
         run = std::move(r).value();
@@ -78,14 +79,17 @@ void RunLoader::load(const QString& path, bool import) {
     const quint64 generation = ++m_generation;
     m_busy = true;
     emit busyChanged(true);
-    QtConcurrent::run([path, import] { return loadNow(path, import); })
-        .then(this, [this, generation](LoadedRun result) {
-            if (generation != m_generation) return; // cancelled or superseded: drop it
-            m_busy = false;
-            emit busyChanged(false);
-            if (!result.error.isEmpty()) emit failed(result.path, result.error);
-            else emit loaded(result);
-        });
+    QtConcurrent::run([path, import] {
+        return loadNow(path, import);
+    }).then(this, [this, generation](LoadedRun result) {
+        if (generation != m_generation) return; // cancelled or superseded: drop it
+        m_busy = false;
+        emit busyChanged(false);
+        if (!result.error.isEmpty())
+            emit failed(result.path, result.error);
+        else
+            emit loaded(result);
+    });
 }
 
 void RunLoader::cancel() {

@@ -15,7 +15,7 @@ struct LoadedRun {
     std::shared_ptr<const data::Run> run;
     std::shared_ptr<const TimelineData> timeline;
     bool imported = false; // File ▸ Import (folded stacks, perf script, Chrome trace)
-    QString error;                                   // non-empty: the load failed
+    QString error;         // non-empty: the load failed
 };
 
 class RunLoader : public QObject {

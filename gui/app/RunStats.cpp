@@ -78,8 +78,8 @@ std::vector<KernelStat> computeKernelStats(const data::Run& run, std::optional<T
         s.registers = c.registers_per_thread;
         s.sharedBytes = c.shared_static + c.shared_dynamic;
         s.occupancy = theoreticalOccupancy(
-            run, s.device, s.blockX * std::max(1u, s.blockY) * std::max(1u, s.blockZ),
-            s.registers, s.sharedBytes);
+            run, s.device, s.blockX * std::max(1u, s.blockY) * std::max(1u, s.blockZ), s.registers,
+            s.sharedBytes);
         out.push_back(std::move(s));
     }
     return out;
@@ -99,7 +99,8 @@ std::vector<CopyStat> computeCopyStats(const data::Run& run, std::optional<TimeS
         double& p = peak[data::memcpyKindName(copies.kind[i])];
         p = std::max(p, bandwidthOf(copies.device[i]));
     }
-    for (size_t i = 0; i < sets.size(); ++i) peak["Memset"] = std::max(peak["Memset"], bandwidthOf(sets.device[i]));
+    for (size_t i = 0; i < sets.size(); ++i)
+        peak["Memset"] = std::max(peak["Memset"], bandwidthOf(sets.device[i]));
     std::vector<CopyStat> out;
     for (const data::MemorySummaryRow& row : data::memorySummary(copies, sets)) {
         CopyStat s;
@@ -118,10 +119,14 @@ std::vector<CopyStat> computeCopyStats(const data::Run& run, std::optional<TimeS
 std::string formatDuration(double ns) {
     char buf[64];
     const double a = std::fabs(ns);
-    if (a < 1e3) std::snprintf(buf, sizeof buf, "%.0f ns", ns);
-    else if (a < 1e6) std::snprintf(buf, sizeof buf, "%.3g µs", ns / 1e3);
-    else if (a < 1e9) std::snprintf(buf, sizeof buf, "%.3g ms", ns / 1e6);
-    else std::snprintf(buf, sizeof buf, "%.3f s", ns / 1e9);
+    if (a < 1e3)
+        std::snprintf(buf, sizeof buf, "%.0f ns", ns);
+    else if (a < 1e6)
+        std::snprintf(buf, sizeof buf, "%.3g µs", ns / 1e3);
+    else if (a < 1e9)
+        std::snprintf(buf, sizeof buf, "%.3g ms", ns / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.3f s", ns / 1e9);
     return buf;
 }
 

@@ -99,7 +99,9 @@ int takeScreenshots(MainWindow& window, const QStringList& files, const QString&
                 // The first event that is comfortably visible at this zoom.
                 for (size_t i = 0; i < data->rows()[r].size(); ++i)
                     if (tv->timeToX(double(data->rows()[r].start[i])) > tv->labelWidth() + 300 &&
-                        tv->timeToX(double(data->rows()[r].end[i])) - tv->timeToX(double(data->rows()[r].start[i])) > 4) {
+                        tv->timeToX(double(data->rows()[r].end[i])) -
+                                tv->timeToX(double(data->rows()[r].start[i])) >
+                            4) {
                         tv->selectEvent(r, i, false);
                         break;
                     }

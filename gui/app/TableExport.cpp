@@ -80,9 +80,8 @@ void setupTableView(QTableView& view) {
     auto* copy = new QAction(QObject::tr("Copy"), &view);
     copy->setShortcut(QKeySequence::Copy);
     copy->setShortcutContext(Qt::WidgetShortcut);
-    QObject::connect(copy, &QAction::triggered, &view, [&view] {
-        QApplication::clipboard()->setText(selectionAsTsv(view));
-    });
+    QObject::connect(copy, &QAction::triggered, &view,
+                     [&view] { QApplication::clipboard()->setText(selectionAsTsv(view)); });
     view.addAction(copy);
     view.setContextMenuPolicy(Qt::ActionsContextMenu);
 }

@@ -68,11 +68,16 @@ ErrorGrid pairErrorGrid(const data::Tensor& run, const data::Tensor& ref, ErrorK
         const int64_t flat = flatOf(i);
         const double a = run.valueAt(flat), r = ref.valueAt(flat);
         double e;
-        if (std::isnan(a) && std::isnan(r)) e = 0.0;
-        else if (!std::isfinite(a) || !std::isfinite(r)) e = a == r ? 0.0 : INFINITY;
-        else if (kind == ErrorKind::Rel) e = std::fabs(a - r) / (std::fabs(r) + kRelEps);
-        else if (ulp) e = double(ulpDistance(a, r, run.dtype));
-        else e = std::fabs(a - r);
+        if (std::isnan(a) && std::isnan(r))
+            e = 0.0;
+        else if (!std::isfinite(a) || !std::isfinite(r))
+            e = a == r ? 0.0 : INFINITY;
+        else if (kind == ErrorKind::Rel)
+            e = std::fabs(a - r) / (std::fabs(r) + kRelEps);
+        else if (ulp)
+            e = double(ulpDistance(a, r, run.dtype));
+        else
+            e = std::fabs(a - r);
         const size_t cell = size_t((i / g.cols) / g.blockRows) * size_t(g.width) +
                             size_t((i % g.cols) / g.blockCols);
         g.values[cell] = std::max(g.values[cell], e); // max-pool: the worst is never hidden
@@ -84,7 +89,8 @@ ErrorGrid pairErrorGrid(const data::Tensor& run, const data::Tensor& ref, ErrorK
     }
     for (double v : g.values) {
         if (std::isfinite(v)) g.maxFinite = std::max(g.maxFinite, v);
-        if (v > 0 && std::isfinite(v) && (g.minPositive == 0 || v < g.minPositive)) g.minPositive = v;
+        if (v > 0 && std::isfinite(v) && (g.minPositive == 0 || v < g.minPositive))
+            g.minPositive = v;
     }
     for (size_t c = 0; c < count.size(); ++c) {
         if (runValues && count[c]) runSum[c] /= count[c];
@@ -119,15 +125,18 @@ void drawValues(QCustomPlot* plot, const ErrorGrid& g, const std::vector<double>
     plot->clearPlottables();
     plot->plotLayout()->clear();
     auto* rect = new QCPAxisRect(plot);
-    plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, title, QFont(plot->font().family(), 9, QFont::Bold)));
+    plot->plotLayout()->addElement(
+        0, 0, new QCPTextElement(plot, title, QFont(plot->font().family(), 9, QFont::Bold)));
     plot->plotLayout()->addElement(1, 0, rect);
     plot->xAxis = rect->axis(QCPAxis::atBottom);
     plot->yAxis = rect->axis(QCPAxis::atLeft);
     plot->yAxis->setRangeReversed(true);
     auto* map = new QCPColorMap(plot->xAxis, plot->yAxis);
     map->data()->setSize(g.width, g.height);
-    map->data()->setRange(QCPRange(0.5 * double(g.blockCols) - 0.5, double(g.width - 1) * g.blockCols + 0.5 * g.blockCols - 0.5),
-                          QCPRange(0.5 * double(g.blockRows) - 0.5, double(g.height - 1) * g.blockRows + 0.5 * g.blockRows - 0.5));
+    map->data()->setRange(QCPRange(0.5 * double(g.blockCols) - 0.5,
+                                   double(g.width - 1) * g.blockCols + 0.5 * g.blockCols - 0.5),
+                          QCPRange(0.5 * double(g.blockRows) - 0.5,
+                                   double(g.height - 1) * g.blockRows + 0.5 * g.blockRows - 0.5));
     for (int y = 0; y < g.height; ++y)
         for (int x = 0; x < g.width; ++x)
             map->data()->setCell(x, y, values[size_t(y) * size_t(g.width) + size_t(x)]);
@@ -218,7 +227,8 @@ TensorsPage::TensorsPage(QWidget* parent) : QWidget(parent) {
     m_stats->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_worst = new QTableWidget(this);
     m_worst->setColumnCount(6);
-    m_worst->setHorizontalHeaderLabels({tr("Index"), tr("Run"), tr("Reference"), tr("Abs"), tr("Rel"), tr("ULP")});
+    m_worst->setHorizontalHeaderLabels(
+        {tr("Index"), tr("Run"), tr("Reference"), tr("Abs"), tr("Rel"), tr("ULP")});
     m_worst->verticalHeader()->hide();
     m_worst->horizontalHeader()->setStretchLastSection(true);
     m_worst->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -272,7 +282,8 @@ TensorsPage::TensorsPage(QWidget* parent) : QWidget(parent) {
     connect(exportButton, &QPushButton::clicked, this, &TensorsPage::exportMenu);
     connect(m_pairs->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
-                const int pair = current.isValid() ? current.data(PairListModel::PairIndexRole).toInt() : -1;
+                const int pair =
+                    current.isValid() ? current.data(PairListModel::PairIndexRole).toInt() : -1;
                 if (pair != m_selected) {
                     m_selected = pair;
                     {
@@ -305,7 +316,9 @@ void TensorsPage::setRun(const LoadedRun& run) {
     showPair();
 }
 
-int TensorsPage::pairCount() const { return m_model->rowCount(); }
+int TensorsPage::pairCount() const {
+    return m_model->rowCount();
+}
 
 void TensorsPage::openReference(const QString& path) {
     if (!m_run.run) return;
@@ -313,22 +326,25 @@ void TensorsPage::openReference(const QString& path) {
     m_busy = true;
     m_lastError.clear();
     m_refLabel->setText(tr("Reading %1…").arg(QFileInfo(path).fileName()));
-    QtConcurrent::run([path] { return data::readReferenceFile(path.toStdString()); })
-        .then(this, [this, generation, path](data::Result<std::vector<data::Tensor>> result) {
-            if (generation != m_generation) return;
-            if (!result) {
-                m_busy = false;
-                m_lastError = QString::fromStdString(result.error().message);
-                m_refLabel->setText(tr("<span style='color:#d93025'>%1</span>").arg(m_lastError.toHtmlEscaped()));
-                if (isVisible()) QMessageBox::warning(this, tr("Cannot read reference"), m_lastError);
-                return;
-            }
-            m_referencePath = path;
-            m_reference = std::make_shared<const std::vector<data::Tensor>>(std::move(result).value());
-            m_refLabel->setText(tr("Reference: <b>%1</b> (%n tensor(s))", nullptr, int(m_reference->size()))
-                                    .arg(QFileInfo(path).fileName().toHtmlEscaped()));
-            recompare();
-        });
+    QtConcurrent::run([path] {
+        return data::readReferenceFile(path.toStdString());
+    }).then(this, [this, generation, path](data::Result<std::vector<data::Tensor>> result) {
+        if (generation != m_generation) return;
+        if (!result) {
+            m_busy = false;
+            m_lastError = QString::fromStdString(result.error().message);
+            m_refLabel->setText(
+                tr("<span style='color:#d93025'>%1</span>").arg(m_lastError.toHtmlEscaped()));
+            if (isVisible()) QMessageBox::warning(this, tr("Cannot read reference"), m_lastError);
+            return;
+        }
+        m_referencePath = path;
+        m_reference = std::make_shared<const std::vector<data::Tensor>>(std::move(result).value());
+        m_refLabel->setText(
+            tr("Reference: <b>%1</b> (%n tensor(s))", nullptr, int(m_reference->size()))
+                .arg(QFileInfo(path).fileName().toHtmlEscaped()));
+        recompare();
+    });
 }
 
 void TensorsPage::setTolerance(double rtol, double atol) {
@@ -355,22 +371,30 @@ void TensorsPage::recompare() {
         // Keep the selected pair selected across re-evaluations.
         const std::string selectedName =
             m_report && m_selected >= 0 && size_t(m_selected) < m_report->pairs.size()
-                ? m_report->pairs[size_t(m_selected)].runName : std::string();
+                ? m_report->pairs[size_t(m_selected)].runName
+                : std::string();
         m_report = report;
         m_model->setReport(report);
         m_pairs->resizeColumnsToContents();
         size_t failed = 0;
         for (const auto& p : report->pairs) failed += !p.passed();
         QString verdict = failed == 0
-            ? tr("<b style='color:#2ea043'>All %n pair(s) pass.</b>", nullptr, int(report->pairs.size()))
-            : tr("<b style='color:#da3633'>%1 of %2 pairs fail.</b> First divergence: <b>%3</b>")
-                  .arg(failed).arg(report->pairs.size())
-                  .arg(QString::fromStdString(report->pairs[size_t(report->firstDivergence)].runName).toHtmlEscaped());
+                              ? tr("<b style='color:#2ea043'>All %n pair(s) pass.</b>", nullptr,
+                                   int(report->pairs.size()))
+                              : tr("<b style='color:#da3633'>%1 of %2 pairs fail.</b> First "
+                                   "divergence: <b>%3</b>")
+                                    .arg(failed)
+                                    .arg(report->pairs.size())
+                                    .arg(QString::fromStdString(
+                                             report->pairs[size_t(report->firstDivergence)].runName)
+                                             .toHtmlEscaped());
         if (!report->unmatchedRun.empty() || !report->unmatchedRef.empty())
             verdict += tr("  <span style='color:gray'>Unmatched: %1 run, %2 reference.</span>")
-                           .arg(report->unmatchedRun.size()).arg(report->unmatchedRef.size());
+                           .arg(report->unmatchedRun.size())
+                           .arg(report->unmatchedRef.size());
         m_verdict->setText(verdict);
-        int select = report->firstDivergence >= 0 ? report->firstDivergence : (report->pairs.empty() ? -1 : 0);
+        int select = report->firstDivergence >= 0 ? report->firstDivergence
+                                                  : (report->pairs.empty() ? -1 : 0);
         for (size_t i = 0; i < report->pairs.size(); ++i)
             if (!selectedName.empty() && report->pairs[i].runName == selectedName) select = int(i);
         m_busy = false;
@@ -382,7 +406,8 @@ void TensorsPage::recompare() {
 
 void TensorsPage::selectPair(int pairIndex) {
     for (int r = 0; r < m_proxy->rowCount(); ++r)
-        if (m_proxy->index(r, 0).data(PairListModel::PairIndexRole).toInt() == pairIndex && pairIndex >= 0) {
+        if (m_proxy->index(r, 0).data(PairListModel::PairIndexRole).toInt() == pairIndex &&
+            pairIndex >= 0) {
             m_pairs->setCurrentIndex(m_proxy->index(r, 0));
             m_pairs->selectRow(r);
             return;
@@ -391,16 +416,22 @@ void TensorsPage::selectPair(int pairIndex) {
     showPair();
 }
 
-void TensorsPage::setErrorKind(ErrorKind kind) { m_kind->setCurrentIndex(int(kind)); }
+void TensorsPage::setErrorKind(ErrorKind kind) {
+    m_kind->setCurrentIndex(int(kind));
+}
 
 void TensorsPage::showPair() {
-    const PairResult* pair = m_report && m_selected >= 0 && size_t(m_selected) < m_report->pairs.size()
-                                 ? &m_report->pairs[size_t(m_selected)] : nullptr;
+    const PairResult* pair =
+        m_report && m_selected >= 0 && size_t(m_selected) < m_report->pairs.size()
+            ? &m_report->pairs[size_t(m_selected)]
+            : nullptr;
     const data::Tensor* runT = nullptr;
     const data::Tensor* refT = nullptr;
     if (pair && m_run.run && m_reference) {
-        for (const auto& t : m_run.run->tensors) if (t.name == pair->runName) runT = &t;
-        for (const auto& t : *m_reference) if (t.name == pair->refName) refT = &t;
+        for (const auto& t : m_run.run->tensors)
+            if (t.name == pair->runName) runT = &t;
+        for (const auto& t : *m_reference)
+            if (t.name == pair->refName) refT = &t;
     }
     m_stats->setRowCount(0);
     m_worst->setRowCount(0);
@@ -434,8 +465,7 @@ void TensorsPage::showPair() {
     if (m_axis->count() == 0) {
         const QSignalBlocker b(m_axis);
         m_axis->addItem(tr("whole tensor"), -1);
-        for (int d = 0; d < ndim; ++d)
-            m_axis->addItem(tr("slice axis %1").arg(d), d);
+        for (int d = 0; d < ndim; ++d) m_axis->addItem(tr("slice axis %1").arg(d), d);
     }
     const int axis = m_axis->currentData().toInt();
     m_axis->setEnabled(ndim > 2);
@@ -448,19 +478,24 @@ void TensorsPage::showPair() {
     // Items (placeholder text, element marker) refer to axis rects the redraw replaces.
     for (QCustomPlot* p : {m_heatmap, m_runPlot, m_refPlot, m_histogram}) p->clearItems();
     std::vector<double> runValues, refValues;
-    const ErrorGrid grid = pairErrorGrid(*runT, *refT, kind, axis, m_slice->value(), 512, 512,
-                                         &runValues, &refValues);
-    m_lastGridShape = {double(grid.rows), double(grid.cols), double(grid.blockRows), double(grid.blockCols)};
+    const ErrorGrid grid =
+        pairErrorGrid(*runT, *refT, kind, axis, m_slice->value(), 512, 512, &runValues, &refValues);
+    m_lastGridShape = {double(grid.rows), double(grid.cols), double(grid.blockRows),
+                       double(grid.blockCols)};
     const QString kindName = m_kind->currentText();
-    const QString slice = axis >= 0 ? tr(" — axis %1 = %2").arg(axis).arg(m_slice->value()) : QString();
-    drawErrorHeatmap(m_heatmap, grid, QStringLiteral("%1: %2%3").arg(QString::fromStdString(pair->runName), kindName, slice));
+    const QString slice =
+        axis >= 0 ? tr(" — axis %1 = %2").arg(axis).arg(m_slice->value()) : QString();
+    drawErrorHeatmap(
+        m_heatmap, grid,
+        QStringLiteral("%1: %2%3").arg(QString::fromStdString(pair->runName), kindName, slice));
     double range = 0;
     for (double v : runValues) range = std::max(range, std::fabs(v));
     for (double v : refValues) range = std::max(range, std::fabs(v));
     if (range == 0) range = 1;
     drawValues(m_runPlot, grid, runValues, range, tr("Run values"));
     drawValues(m_refPlot, grid, refValues, range, tr("Reference values"));
-    drawErrorHistogram(m_histogram, pair->metrics.histogram, tr("log10 |run − ref|"), pair->tolerance.atol);
+    drawErrorHistogram(m_histogram, pair->metrics.histogram, tr("log10 |run − ref|"),
+                       pair->tolerance.atol);
 
     const Metrics& m = pair->metrics;
     auto stat = [&](const QString& k, const QString& v) {
@@ -470,33 +505,47 @@ void TensorsPage::showPair() {
         m_stats->setItem(r, 1, new QTableWidgetItem(v));
     };
     stat(tr("Status"), QString::fromUtf8(pairStatusName(pair->status).data()));
-    stat(tr("Tolerance"), tr("rtol %1, atol %2").arg(num(pair->tolerance.rtol), num(pair->tolerance.atol)));
-    stat(tr("Mismatched"), tr("%L1 / %L2 (%3 %)").arg(m.mismatched).arg(m.numel)
-                               .arg(m.numel ? 100.0 * double(m.mismatched) / double(m.numel) : 0.0, 0, 'f', 3));
-    stat(tr("Max abs error"), tr("%1 at %2").arg(num(m.maxAbs), QString::fromStdString(formatIndex(pair->runShape, m.maxAbsIndex))));
+    stat(tr("Tolerance"),
+         tr("rtol %1, atol %2").arg(num(pair->tolerance.rtol), num(pair->tolerance.atol)));
+    stat(tr("Mismatched"),
+         tr("%L1 / %L2 (%3 %)")
+             .arg(m.mismatched)
+             .arg(m.numel)
+             .arg(m.numel ? 100.0 * double(m.mismatched) / double(m.numel) : 0.0, 0, 'f', 3));
+    stat(tr("Max abs error"),
+         tr("%1 at %2")
+             .arg(num(m.maxAbs),
+                  QString::fromStdString(formatIndex(pair->runShape, m.maxAbsIndex))));
     stat(tr("Mean abs error"), num(m.meanAbs));
     stat(tr("RMS error"), num(m.rms));
-    stat(tr("Max rel error"), tr("%1 at %2").arg(num(m.maxRel), QString::fromStdString(formatIndex(pair->runShape, m.maxRelIndex))));
-    if (m.hasUlp) stat(tr("ULP max / mean"), QStringLiteral("%1 / %2").arg(m.maxUlp).arg(num(m.meanUlp)));
+    stat(tr("Max rel error"),
+         tr("%1 at %2")
+             .arg(num(m.maxRel),
+                  QString::fromStdString(formatIndex(pair->runShape, m.maxRelIndex))));
+    if (m.hasUlp)
+        stat(tr("ULP max / mean"), QStringLiteral("%1 / %2").arg(m.maxUlp).arg(num(m.meanUlp)));
     stat(tr("Cosine similarity"), num(m.cosine));
     stat(tr("SQNR"), tr("%1 dB").arg(num(m.sqnrDb)));
     stat(tr("NaN run / ref"), QStringLiteral("%1 / %2").arg(m.nanRun).arg(m.nanRef));
     stat(tr("Inf run / ref"), QStringLiteral("%1 / %2").arg(m.infRun).arg(m.infRef));
     stat(tr("Non-finite mismatches"), QString::number(m.nonFiniteMismatch));
-    stat(tr("Shape / dtype"), QStringLiteral("%1 %2").arg(QString::fromStdString(formatShape(pair->runShape)),
-                                                         QString::fromUtf8(data::dtypeName(pair->runDType).data())));
+    stat(tr("Shape / dtype"),
+         QStringLiteral("%1 %2").arg(QString::fromStdString(formatShape(pair->runShape)),
+                                     QString::fromUtf8(data::dtypeName(pair->runDType).data())));
     m_stats->resizeColumnsToContents();
     for (const WorstElement& w : m.worst) {
         const int r = m_worst->rowCount();
         m_worst->insertRow(r);
-        auto* idx = new QTableWidgetItem(QString::fromStdString(formatIndex(pair->runShape, w.index)));
+        auto* idx =
+            new QTableWidgetItem(QString::fromStdString(formatIndex(pair->runShape, w.index)));
         idx->setData(Qt::UserRole, qlonglong(w.index));
         m_worst->setItem(r, 0, idx);
         m_worst->setItem(r, 1, new QTableWidgetItem(num(w.run)));
         m_worst->setItem(r, 2, new QTableWidgetItem(num(w.ref)));
         m_worst->setItem(r, 3, new QTableWidgetItem(num(w.abs)));
         m_worst->setItem(r, 4, new QTableWidgetItem(num(w.rel)));
-        m_worst->setItem(r, 5, new QTableWidgetItem(m.hasUlp ? QString::number(w.ulp) : QStringLiteral("—")));
+        m_worst->setItem(
+            r, 5, new QTableWidgetItem(m.hasUlp ? QString::number(w.ulp) : QStringLiteral("—")));
     }
     m_worst->resizeColumnsToContents();
 }
@@ -575,10 +624,22 @@ void TensorsPage::exportMenu() {
         if (!(this->*fn)(path, &error)) QMessageBox::warning(this, tr("Export failed"), error);
     };
     const QString plots = tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)");
-    menu.addAction(tr("Heatmap (PNG/SVG/PDF)…"), this, [=] { ask(tr("Export heatmap"), QStringLiteral("heatmap.png"), plots, &TensorsPage::exportHeatmap); });
-    menu.addAction(tr("Histogram (PNG/SVG/PDF)…"), this, [=] { ask(tr("Export histogram"), QStringLiteral("histogram.png"), plots, &TensorsPage::exportHistogram); });
-    menu.addAction(tr("Summary (CSV)…"), this, [=] { ask(tr("Export summary"), QStringLiteral("summary.csv"), tr("CSV (*.csv)"), &TensorsPage::exportSummaryCsv); });
-    menu.addAction(tr("Worst elements (CSV)…"), this, [=] { ask(tr("Export worst elements"), QStringLiteral("worst.csv"), tr("CSV (*.csv)"), &TensorsPage::exportWorstCsv); });
+    menu.addAction(tr("Heatmap (PNG/SVG/PDF)…"), this, [=] {
+        ask(tr("Export heatmap"), QStringLiteral("heatmap.png"), plots,
+            &TensorsPage::exportHeatmap);
+    });
+    menu.addAction(tr("Histogram (PNG/SVG/PDF)…"), this, [=] {
+        ask(tr("Export histogram"), QStringLiteral("histogram.png"), plots,
+            &TensorsPage::exportHistogram);
+    });
+    menu.addAction(tr("Summary (CSV)…"), this, [=] {
+        ask(tr("Export summary"), QStringLiteral("summary.csv"), tr("CSV (*.csv)"),
+            &TensorsPage::exportSummaryCsv);
+    });
+    menu.addAction(tr("Worst elements (CSV)…"), this, [=] {
+        ask(tr("Export worst elements"), QStringLiteral("worst.csv"), tr("CSV (*.csv)"),
+            &TensorsPage::exportWorstCsv);
+    });
     menu.exec(QCursor::pos());
 }
 

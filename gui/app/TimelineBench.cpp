@@ -38,8 +38,8 @@ int benchTimeline(const QString& path, int width, int height, std::FILE* out) {
     const double begin = double(run.timeline->begin()), end = double(run.timeline->end());
     std::fprintf(out, "frame %dx%d (layout + paint), 30 frames per level, panning across the run\n",
                  width, height);
-    std::fprintf(out, "%-10s %10s %10s %10s %10s %10s %10s %12s\n", "zoom", "median ms",
-                 "p95 ms", "max ms", "cpu ms", "layout ms", "paint ms", "drawn items");
+    std::fprintf(out, "%-10s %10s %10s %10s %10s %10s %10s %12s\n", "zoom", "median ms", "p95 ms",
+                 "max ms", "cpu ms", "layout ms", "paint ms", "drawn items");
     double worstFullMedian = 0, fullCpu = 0;
     for (double zoom : {1.0, 10.0, 100.0, 1e3, 1e4, 1e5}) {
         const double nsPerPx = full / zoom;
@@ -61,7 +61,8 @@ int benchTimeline(const QString& path, int width, int height, std::FILE* out) {
             paintMs.push_back(ms.back() - layout);
             if (f == 0) {
                 items = 0;
-                for (size_t r = 0; r < run.timeline->rows().size(); ++r) items += view.drawList(r).size();
+                for (size_t r = 0; r < run.timeline->rows().size(); ++r)
+                    items += view.drawList(r).size();
             }
         }
         std::sort(ms.begin(), ms.end());
@@ -73,11 +74,9 @@ int benchTimeline(const QString& path, int width, int height, std::FILE* out) {
         std::fprintf(out, "%-10s %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f %12zu\n",
                      qPrintable(QStringLiteral("%1x").arg(zoom, 0, 'g', 6)), median,
                      ms[size_t(ms.size() * 0.95)], ms.back(), cpuMs[cpuMs.size() / 2],
-                     layoutMs[layoutMs.size() / 2],
-                     paintMs[paintMs.size() / 2], items);
+                     layoutMs[layoutMs.size() / 2], paintMs[paintMs.size() / 2], items);
     }
-    std::fprintf(out,
-                 "full zoom-out median frame: %.2f ms wall, %.2f ms CPU (goal <= 16 ms): %s\n",
+    std::fprintf(out, "full zoom-out median frame: %.2f ms wall, %.2f ms CPU (goal <= 16 ms): %s\n",
                  worstFullMedian, fullCpu, worstFullMedian <= 16.0 ? "met" : "NOT met");
     return 0;
 }

@@ -48,6 +48,16 @@ void finish(TimelineRow& row) {
     row.maxEnd.resize(n);
     int64_t running = std::numeric_limits<int64_t>::min();
     for (size_t i = 0; i < n; ++i) row.maxEnd[i] = running = std::max(running, row.end[i]);
+    const size_t chunks = (n + TimelineRow::kChunk - 1) / TimelineRow::kChunk;
+    row.chunkMaxGap.assign(chunks, std::numeric_limits<int64_t>::min());
+    row.chunkMaxDur.assign(chunks, 0);
+    for (size_t i = 0; i < n; ++i) {
+        const size_t c = i / TimelineRow::kChunk;
+        const int64_t gap =
+            i == 0 ? std::numeric_limits<int64_t>::max() : row.start[i] - row.maxEnd[i - 1];
+        row.chunkMaxGap[c] = std::max(row.chunkMaxGap[c], gap);
+        row.chunkMaxDur[c] = std::max(row.chunkMaxDur[c], row.end[i] - row.start[i]);
+    }
 }
 
 } // namespace
@@ -190,21 +200,32 @@ void TimelineData::layoutRow(size_t rowIndex, double t0, double nsPerPx, int wid
             ++i;
             continue;
         }
-        // Fold: swallow every event starting before the block's right edge + kMinPx, jumping by
-        // binary search instead of visiting them one by one.
+        // Fold: the block runs until an event starts kMinPx or more after everything before it
+        // ended, or an event is wide enough to draw on its own, or the window ends. Chunks with
+        // no such event are skipped whole, so a dense stretch costs O(chunks), not O(events).
         DrawItem block{x0, std::max(x1, x0 + 1.0f), uint32_t(i), 0};
-        auto wide = [&](size_t e) { return px(row.end[e]) - px(row.start[e]) >= kMinPx; };
+        const double minNs = double(kMinPx) * nsPerPx;
+        auto breaks = [&](size_t k) {
+            return double(row.start[k]) >= t1 ||
+                   double(row.start[k] - row.maxEnd[k - 1]) >= minNs ||
+                   double(row.end[k] - row.start[k]) >= minNs;
+        };
         size_t j = i + 1;
         while (j < n) {
-            const double limit = t0 + double(block.x1 + kMinPx) * nsPerPx;
-            size_t next = size_t(std::lower_bound(row.start.begin() + j, row.start.end(),
-                                                  int64_t(std::ceil(limit))) -
-                                 row.start.begin());
-            if (next > j && wide(next - 1)) --next; // a wide event is drawn on its own
-            if (next == j) break;
-            block.x1 = std::max(block.x1, px(row.end[next - 1]));
-            j = next;
+            if (j % TimelineRow::kChunk == 0) {
+                size_t c = j / TimelineRow::kChunk;
+                const size_t chunks = row.chunkMaxGap.size();
+                while (c < chunks && double(row.chunkMaxGap[c]) < minNs &&
+                       double(row.chunkMaxDur[c]) < minNs &&
+                       double(row.start[std::min(n, (c + 1) * TimelineRow::kChunk) - 1]) < t1)
+                    ++c;
+                j = std::min(n, c * TimelineRow::kChunk);
+                if (j >= n) break;
+            }
+            if (breaks(j)) break;
+            ++j;
         }
+        block.x1 = std::max(block.x1, px(row.end[j - 1]));
         block.count = uint32_t(j - i);
         out.push_back(block);
         i = j;
@@ -217,8 +238,10 @@ std::string TimelineData::eventName(size_t rowIndex, size_t index) const {
     switch (ref.source) {
     case EventSource::Memcpy:
         return std::string("Memcpy ") + data::memcpyKindName(m_run->memcpy.kind[ref.index]);
-    case EventSource::Memset: return "Memset";
-    default: return std::string(m_run->strings.get(row.name[index]));
+    case EventSource::Memset:
+        return "Memset";
+    default:
+        return std::string(m_run->strings.get(row.name[index]));
     }
 }
 

@@ -31,6 +31,10 @@ struct TimelineRow {
     std::vector<int64_t> start, end, maxEnd;
     std::vector<uint32_t> name; // string ids (0 for copies: drawn by kind)
     std::vector<EventRef> ref;
+    // Per chunk of kChunk events: the largest gap before an event (start - running max end) and
+    // the longest event, so folding skips whole chunks that can hold no block boundary.
+    static constexpr size_t kChunk = 64;
+    std::vector<int64_t> chunkMaxGap, chunkMaxDur;
     const data::CounterSeries* counter = nullptr;
     double counterMin = 0, counterMax = 0;
     size_t size() const { return start.size(); }

@@ -66,13 +66,14 @@ TimelinePage::TimelinePage(QWidget* parent) : QWidget(parent) {
         m_view->stepMatch(QGuiApplication::keyboardModifiers() & Qt::ShiftModifier ? -1 : 1);
         updateMatchLabel();
     });
-    connect(next, &QToolButton::clicked, this, [this] { m_view->stepMatch(1), updateMatchLabel(); });
-    connect(prev, &QToolButton::clicked, this, [this] { m_view->stepMatch(-1), updateMatchLabel(); });
+    connect(next, &QToolButton::clicked, this,
+            [this] { m_view->stepMatch(1), updateMatchLabel(); });
+    connect(prev, &QToolButton::clicked, this,
+            [this] { m_view->stepMatch(-1), updateMatchLabel(); });
     connect(fit, &QToolButton::clicked, m_view, &TimelineView::zoomToFit);
     connect(m_view, &TimelineView::eventSelected, m_details, &QTextBrowser::setHtml);
-    connect(m_view, &TimelineView::spanSelected, this, [this](qint64 b, qint64 e) {
-        m_details->setHtml(m_view->describeSpan(b, e));
-    });
+    connect(m_view, &TimelineView::spanSelected, this,
+            [this](qint64 b, qint64 e) { m_details->setHtml(m_view->describeSpan(b, e)); });
 }
 
 void TimelinePage::setRun(const LoadedRun& run) {

@@ -31,19 +31,20 @@ double niceStep(double raw) {
 }
 
 QString tickLabel(double ns, double step) {
-    // Unit chosen from the tick step so labels stay short and distinct.
+    // Unit from the value's magnitude (48.7 ms, not 48700 µs), decimals from the tick step.
     struct U {
         double scale;
         const char* name;
     };
     const U units[] = {{1, "ns"}, {1e3, "µs"}, {1e6, "ms"}, {1e9, "s"}};
+    const double magnitude = std::max(std::fabs(ns), step);
     U u = units[0];
     for (const U& c : units)
-        if (step >= c.scale) u = c;
+        if (magnitude >= c.scale) u = c;
     double v = ns / u.scale;
     if (std::fabs(ns) < step * 1e-6) v = 0; // no "-0 ms"
     const double stepInUnit = step / u.scale;
-    const int decimals = stepInUnit >= 1 ? 0 : int(std::ceil(-std::log10(stepInUnit)));
+    const int decimals = stepInUnit >= 1 ? 0 : int(std::ceil(-std::log10(stepInUnit) - 1e-9));
     return QString::number(v, 'f', std::min(decimals, 6)) + QString::fromUtf8(" ") +
            QString::fromUtf8(u.name);
 }
@@ -122,9 +123,9 @@ void TimelineView::clampView() {
     m_nsPerPx = std::clamp(m_nsPerPx, 0.01, std::max(maxNsPerPx, 0.02));
     const double visible = m_nsPerPx * eventAreaWidth();
     const double margin = span * 0.1;
-    m_t0 = std::clamp(m_t0, double(m_data->begin()) - margin,
-                      std::max(double(m_data->begin()) - margin,
-                               double(m_data->end()) + margin - visible));
+    m_t0 = std::clamp(
+        m_t0, double(m_data->begin()) - margin,
+        std::max(double(m_data->begin()) - margin, double(m_data->end()) + margin - visible));
     const int maxScroll = std::max(0, contentHeight() - height());
     m_scrollY = std::clamp(m_scrollY, 0, maxScroll);
 }
@@ -151,7 +152,9 @@ void TimelineView::zoomBy(double factor, double anchorX) {
     setView(anchorT - (anchorX - m_labelWidth) * nsPerPx, nsPerPx);
 }
 
-void TimelineView::panByPixels(double dx) { setView(m_t0 + dx * m_nsPerPx, m_nsPerPx); }
+void TimelineView::panByPixels(double dx) {
+    setView(m_t0 + dx * m_nsPerPx, m_nsPerPx);
+}
 
 void TimelineView::zoomToRange(int64_t begin, int64_t end) {
     const double span = std::max<double>(double(end - begin), 10.0);
@@ -159,8 +162,12 @@ void TimelineView::zoomToRange(int64_t begin, int64_t end) {
     setView(double(begin) - span * 0.05, nsPerPx);
 }
 
-double TimelineView::timeToX(double ns) const { return m_labelWidth + (ns - m_t0) / m_nsPerPx; }
-double TimelineView::xToTime(double x) const { return m_t0 + (x - m_labelWidth) * m_nsPerPx; }
+double TimelineView::timeToX(double ns) const {
+    return m_labelWidth + (ns - m_t0) / m_nsPerPx;
+}
+double TimelineView::xToTime(double x) const {
+    return m_t0 + (x - m_labelWidth) * m_nsPerPx;
+}
 
 void TimelineView::updateLayout() {
     if (!m_data) return;
@@ -195,13 +202,19 @@ QColor TimelineView::eventColor(size_t row, size_t index) const {
     switch (ref.source) {
     case EventSource::Memcpy:
         switch (data::MemcpyKind(m_data->run().memcpy.kind[ref.index])) {
-        case data::MemcpyKind::HtoD: return QColor(76, 175, 80);
-        case data::MemcpyKind::DtoH: return QColor(229, 115, 115);
-        case data::MemcpyKind::DtoD: return QColor(255, 193, 7);
-        default: return QColor(161, 136, 127);
+        case data::MemcpyKind::HtoD:
+            return QColor(76, 175, 80);
+        case data::MemcpyKind::DtoH:
+            return QColor(229, 115, 115);
+        case data::MemcpyKind::DtoD:
+            return QColor(255, 193, 7);
+        default:
+            return QColor(161, 136, 127);
         }
-    case EventSource::Memset: return QColor(144, 164, 174);
-    case EventSource::Api: return QColor(100, 140, 200);
+    case EventSource::Memset:
+        return QColor(144, 164, 174);
+    case EventSource::Api:
+        return QColor(100, 140, 200);
     case EventSource::Range: {
         const uint32_t h = hashOf(m_data->run().strings.get(r.name[index]));
         return QColor::fromHsv(int(h % 360), 70 + int((h >> 9) % 40), 215);
@@ -298,7 +311,8 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
     const QColor labelBg = m_dark ? QColor(38, 39, 43) : QColor(244, 245, 247);
     const QColor grid = m_dark ? QColor(55, 56, 60) : QColor(226, 228, 232);
     if (g.header) {
-        p.fillRect(QRect(0, g.top, w, g.height), m_dark ? QColor(48, 50, 56) : QColor(229, 232, 238));
+        p.fillRect(QRect(0, g.top, w, g.height),
+                   m_dark ? QColor(48, 50, 56) : QColor(229, 232, 238));
         p.setPen(text);
         QFont f = font();
         f.setBold(true);
@@ -337,8 +351,10 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
             const double x = (double(s.time_ns[i]) - m_t0) / m_nsPerPx;
             if (x - lastX < 1.0 && double(s.time_ns[i]) < tEnd && started) continue;
             const QPointF pt(x, yOf(s.value[i]));
-            if (!started) path.moveTo(pt), started = true;
-            else path.lineTo(pt);
+            if (!started)
+                path.moveTo(pt), started = true;
+            else
+                path.lineTo(pt);
             lastX = x;
             if (double(s.time_ns[i]) > tEnd) break;
         }
@@ -418,11 +434,20 @@ void TimelineView::paintFlows(QPainter& p) {
     const EventRef ref = m_data->rows()[row].ref[index];
     uint32_t correlation = 0;
     switch (ref.source) {
-    case EventSource::Kernel: correlation = run.kernels.correlation[ref.index]; break;
-    case EventSource::Memcpy: correlation = run.memcpy.correlation[ref.index]; break;
-    case EventSource::Memset: correlation = run.memset.correlation[ref.index]; break;
-    case EventSource::Api: correlation = run.api.correlation[ref.index]; break;
-    default: return;
+    case EventSource::Kernel:
+        correlation = run.kernels.correlation[ref.index];
+        break;
+    case EventSource::Memcpy:
+        correlation = run.memcpy.correlation[ref.index];
+        break;
+    case EventSource::Memset:
+        correlation = run.memset.correlation[ref.index];
+        break;
+    case EventSource::Api:
+        correlation = run.api.correlation[ref.index];
+        break;
+    default:
+        return;
     }
     if (correlation == 0) return;
     std::vector<std::pair<size_t, size_t>> targets;
@@ -510,31 +535,41 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
     const auto& run = m_data->run();
     const EventRef ref = row.ref[index];
     const int64_t dur = row.end[index] - row.start[index];
-    QString html = QStringLiteral("<b>%1</b><table>")
-                       .arg(QString::fromStdString(m_data->eventName(rowIndex, index)).toHtmlEscaped());
+    QString html =
+        QStringLiteral("<b>%1</b><table>")
+            .arg(QString::fromStdString(m_data->eventName(rowIndex, index)).toHtmlEscaped());
     auto line = [&](const QString& k, const QString& v) {
-        html += QStringLiteral("<tr><td style='color:gray;padding-right:8px'>%1</td><td>%2</td></tr>")
-                    .arg(k, v);
+        html +=
+            QStringLiteral("<tr><td style='color:gray;padding-right:8px'>%1</td><td>%2</td></tr>")
+                .arg(k, v);
     };
-    line(tr("Start"), QString::fromStdString(formatDuration(double(row.start[index] - m_data->begin()))));
+    line(tr("Start"),
+         QString::fromStdString(formatDuration(double(row.start[index] - m_data->begin()))));
     line(tr("Duration"), QString::fromStdString(formatDuration(double(dur))));
     line(tr("Row"), QString::fromStdString(row.group + " / " + row.label).toHtmlEscaped());
     auto bytesLine = [&](uint64_t bytes) {
         line(tr("Bytes"), QString::fromStdString(formatBytes(double(bytes))));
-        if (dur > 0) line(tr("Bandwidth"), QStringLiteral("%1 GB/s").arg(double(bytes) / double(dur), 0, 'f', 2));
+        if (dur > 0)
+            line(tr("Bandwidth"),
+                 QStringLiteral("%1 GB/s").arg(double(bytes) / double(dur), 0, 'f', 2));
     };
     switch (ref.source) {
     case EventSource::Kernel: {
         const auto& k = run.kernels;
         const size_t i = ref.index;
         if (k.grid_x[i] == 0) { // CPU ops have no launch configuration
-            line(tr("Device"), QString::fromUtf8(run.deviceName(k.device[i]).data(), qsizetype(run.deviceName(k.device[i]).size())).toHtmlEscaped());
+            line(tr("Device"), QString::fromUtf8(run.deviceName(k.device[i]).data(),
+                                                 qsizetype(run.deviceName(k.device[i]).size()))
+                                   .toHtmlEscaped());
             break;
         }
-        line(tr("Grid"), QStringLiteral("%1 × %2 × %3").arg(k.grid_x[i]).arg(k.grid_y[i]).arg(k.grid_z[i]));
-        line(tr("Block"), QStringLiteral("%1 × %2 × %3").arg(k.block_x[i]).arg(k.block_y[i]).arg(k.block_z[i]));
+        line(tr("Grid"),
+             QStringLiteral("%1 × %2 × %3").arg(k.grid_x[i]).arg(k.grid_y[i]).arg(k.grid_z[i]));
+        line(tr("Block"),
+             QStringLiteral("%1 × %2 × %3").arg(k.block_x[i]).arg(k.block_y[i]).arg(k.block_z[i]));
         line(tr("Registers/thread"), QString::number(k.registers_per_thread[i]));
-        line(tr("Shared memory"), QString::fromStdString(formatBytes(k.shared_static[i] + k.shared_dynamic[i])));
+        line(tr("Shared memory"),
+             QString::fromStdString(formatBytes(k.shared_static[i] + k.shared_dynamic[i])));
         line(tr("Correlation"), QString::number(k.correlation[i]));
         break;
     }
@@ -542,13 +577,17 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
         bytesLine(run.memcpy.bytes[ref.index]);
         line(tr("Correlation"), QString::number(run.memcpy.correlation[ref.index]));
         break;
-    case EventSource::Memset: bytesLine(run.memset.bytes[ref.index]); break;
+    case EventSource::Memset:
+        bytesLine(run.memset.bytes[ref.index]);
+        break;
     case EventSource::Api:
         line(tr("Correlation"), QString::number(run.api.correlation[ref.index]));
         line(tr("Return"), QString::number(run.api.return_value[ref.index]));
         break;
     case EventSource::Range:
-        line(tr("Category"), QString::fromStdString(std::string(run.strings.get(run.ranges.category[ref.index]))).toHtmlEscaped());
+        line(tr("Category"),
+             QString::fromStdString(std::string(run.strings.get(run.ranges.category[ref.index])))
+                 .toHtmlEscaped());
         line(tr("Depth"), QString::number(run.ranges.depth[ref.index]));
         break;
     }
@@ -575,9 +614,11 @@ QString TimelineView::describeSpan(int64_t begin, int64_t end) const {
     return tr("<b>Selected span</b><table>"
               "<tr><td style='color:gray;padding-right:8px'>From</td><td>%1</td></tr>"
               "<tr><td style='color:gray;padding-right:8px'>Length</td><td>%2</td></tr>"
-              "<tr><td style='color:gray;padding-right:8px'>Kernels</td><td>%L3 (busy %4, %5 %)</td></tr>"
+              "<tr><td style='color:gray;padding-right:8px'>Kernels</td><td>%L3 (busy %4, %5 "
+              "%)</td></tr>"
               "<tr><td style='color:gray;padding-right:8px'>Copies</td><td>%L6 (%7)</td></tr>"
-              "<tr><td style='color:gray;padding-right:8px'>API calls</td><td>%L8</td></tr></table>")
+              "<tr><td style='color:gray;padding-right:8px'>API "
+              "calls</td><td>%L8</td></tr></table>")
         .arg(QString::fromStdString(formatDuration(double(begin - m_data->begin()))))
         .arg(QString::fromStdString(formatDuration(len)))
         .arg(qulonglong(kernels))
@@ -606,8 +647,9 @@ int TimelineView::setSearch(const QString& pattern, bool regex) {
     const auto& strings = m_data->run().strings;
     m_matchName.assign(strings.size(), false);
     for (uint32_t i = 1; i < strings.size(); ++i)
-        m_matchName[i] = re.match(QString::fromUtf8(strings.get(i).data(), qsizetype(strings.get(i).size())))
-                             .hasMatch();
+        m_matchName[i] =
+            re.match(QString::fromUtf8(strings.get(i).data(), qsizetype(strings.get(i).size())))
+                .hasMatch();
     const auto& rows = m_data->rows();
     for (size_t r = 0; r < rows.size(); ++r)
         for (size_t i = 0; i < rows[r].size(); ++i)
@@ -622,8 +664,8 @@ int TimelineView::setSearch(const QString& pattern, bool regex) {
 void TimelineView::stepMatch(int delta) {
     if (m_matches.empty()) return;
     const int n = int(m_matches.size());
-    m_currentMatch = m_currentMatch < 0 ? (delta > 0 ? 0 : n - 1)
-                                        : ((m_currentMatch + delta) % n + n) % n;
+    m_currentMatch =
+        m_currentMatch < 0 ? (delta > 0 ? 0 : n - 1) : ((m_currentMatch + delta) % n + n) % n;
     const auto [row, index] = m_matches[size_t(m_currentMatch)];
     selectEvent(row, index, true);
 }
@@ -671,8 +713,10 @@ void TimelineView::selectEvent(size_t row, size_t index, bool center) {
 void TimelineView::setSpan(std::optional<std::pair<int64_t, int64_t>> span) {
     m_span = span;
     update();
-    if (span) emit spanSelected(span->first, span->second);
-    else emit spanCleared();
+    if (span)
+        emit spanSelected(span->first, span->second);
+    else
+        emit spanCleared();
 }
 
 void TimelineView::wheelEvent(QWheelEvent* e) {
@@ -710,7 +754,8 @@ void TimelineView::mousePressEvent(QMouseEvent* e) {
 void TimelineView::mouseMoveEvent(QMouseEvent* e) {
     if (m_data) {
         m_cursorNs = xToTime(e->pos().x());
-        if (e->pos().x() >= m_labelWidth) emit cursorTimeChanged(m_cursorNs - double(m_data->begin()));
+        if (e->pos().x() >= m_labelWidth)
+            emit cursorTimeChanged(m_cursorNs - double(m_data->begin()));
     }
     if (m_drag == Drag::Pan) {
         const QPoint d = e->pos() - m_pressPos;
@@ -726,8 +771,10 @@ void TimelineView::mouseMoveEvent(QMouseEvent* e) {
 void TimelineView::mouseReleaseEvent(QMouseEvent* e) {
     const bool moved = (e->pos() - m_pressPos).manhattanLength() > 3;
     if (m_drag == Drag::Span) {
-        if (moved && m_span) setSpan(m_span);
-        else setSpan(std::nullopt);
+        if (moved && m_span)
+            setSpan(m_span);
+        else
+            setSpan(std::nullopt);
     } else if (m_drag == Drag::Pan && !moved && m_data) {
         // A click: select the event under the cursor, or a group header toggles its group.
         const int gi = rowAt(e->pos().y());
@@ -736,8 +783,10 @@ void TimelineView::mouseReleaseEvent(QMouseEvent* e) {
             setGroupCollapsed(g, !isGroupCollapsed(g));
         } else {
             size_t row = 0, index = 0;
-            if (hitTest(e->pos(), row, index)) selectEvent(row, index, false);
-            else m_selected.reset(), update();
+            if (hitTest(e->pos(), row, index))
+                selectEvent(row, index, false);
+            else
+                m_selected.reset(), update();
         }
     }
     m_drag = Drag::None;
@@ -756,10 +805,18 @@ void TimelineView::keyPressEvent(QKeyEvent* e) {
     const double cx = m_cursorNs >= 0 ? timeToX(m_cursorNs) : m_labelWidth + eventAreaWidth() / 2.0;
     const double anchor = std::clamp<double>(cx, m_labelWidth, width());
     switch (e->key()) {
-    case Qt::Key_W: zoomBy(1.4, anchor); break;
-    case Qt::Key_S: zoomBy(1 / 1.4, anchor); break;
-    case Qt::Key_A: panByPixels(-eventAreaWidth() * 0.15); break;
-    case Qt::Key_D: panByPixels(eventAreaWidth() * 0.15); break;
+    case Qt::Key_W:
+        zoomBy(1.4, anchor);
+        break;
+    case Qt::Key_S:
+        zoomBy(1 / 1.4, anchor);
+        break;
+    case Qt::Key_A:
+        panByPixels(-eventAreaWidth() * 0.15);
+        break;
+    case Qt::Key_D:
+        panByPixels(eventAreaWidth() * 0.15);
+        break;
     case Qt::Key_Z:
         if (m_span) zoomToRange(m_span->first, m_span->second);
         break;
@@ -770,12 +827,16 @@ void TimelineView::keyPressEvent(QKeyEvent* e) {
         }
         break;
     case Qt::Key_0:
-    case Qt::Key_Home: zoomToFit(); break;
+    case Qt::Key_Home:
+        zoomToFit();
+        break;
     case Qt::Key_Escape:
         m_selected.reset();
         setSpan(std::nullopt);
         break;
-    default: QWidget::keyPressEvent(e); return;
+    default:
+        QWidget::keyPressEvent(e);
+        return;
     }
     e->accept();
 }
@@ -793,8 +854,10 @@ bool TimelineView::event(QEvent* e) {
         if (m_drag == Drag::None && hitTest(help->pos(), row, index, &count)) {
             QString html = describeEvent(row, index);
             if (count > 1)
-                html = tr("<i>%L1 events folded here; zoom in (W / Ctrl+wheel) to see them.</i><br>")
-                           .arg(count) + html;
+                html =
+                    tr("<i>%L1 events folded here; zoom in (W / Ctrl+wheel) to see them.</i><br>")
+                        .arg(count) +
+                    html;
             QToolTip::showText(help->globalPos(), html, this);
         } else {
             QToolTip::hideText();

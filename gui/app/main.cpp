@@ -22,11 +22,13 @@ int main(int argc, char** argv) {
     QApplication::setStyle(QStringLiteral("Fusion"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Kernscope: GPU/CPU profiler and numerical diff viewer"));
+    parser.setApplicationDescription(
+        QStringLiteral("Kernscope: GPU/CPU profiler and numerical diff viewer"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("Run files to open (*.ksr.h5), "
-                                                                         "or folded stacks to import"));
+    parser.addPositionalArgument(QStringLiteral("files"),
+                                 QStringLiteral("Run files to open (*.ksr.h5), "
+                                                "or folded stacks to import"));
     QCommandLineOption bench(QStringLiteral("bench-timeline"),
                              QStringLiteral("Print timeline frame times for RUN and exit."),
                              QStringLiteral("RUN"));
@@ -34,9 +36,10 @@ int main(int argc, char** argv) {
                                  QStringLiteral("Write a synthetic run with N kernels to the file "
                                                 "given as the positional argument and exit."),
                                  QStringLiteral("N"));
-    QCommandLineOption shots(QStringLiteral("screenshots"),
-                             QStringLiteral("Open the file, save a PNG of every page to DIR, exit."),
-                             QStringLiteral("DIR"));
+    QCommandLineOption shots(
+        QStringLiteral("screenshots"),
+        QStringLiteral("Open the file, save a PNG of every page to DIR, exit."),
+        QStringLiteral("DIR"));
     QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system."),
                              QStringLiteral("THEME"));
     parser.addOptions({bench, synthetic, shots, theme});
@@ -69,8 +72,8 @@ int main(int argc, char** argv) {
                         : t == QLatin1String("light") ? ks::gui::MainWindow::Theme::Light
                                                       : ks::gui::MainWindow::Theme::System);
     }
-    if (parser.isSet(shots)) return ks::gui::takeScreenshots(window, parser.positionalArguments(),
-                                                             parser.value(shots));
+    if (parser.isSet(shots))
+        return ks::gui::takeScreenshots(window, parser.positionalArguments(), parser.value(shots));
     window.show();
     for (const QString& file : parser.positionalArguments()) {
         const QString suffix = QFileInfo(file).suffix().toLower();

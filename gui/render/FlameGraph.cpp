@@ -102,8 +102,8 @@ FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread, 
         stack.resize(depth);
         const uint32_t parent = stack.empty() ? 0 : stack.back();
         const std::string_view name = run.strings.get(r.name[i]);
-        const uint32_t node = mergeNumbers ? tree.child(parent, withoutNumbers(name))
-                                           : tree.child(parent, name);
+        const uint32_t node =
+            mergeNumbers ? tree.child(parent, withoutNumbers(name)) : tree.child(parent, name);
         tree.addTotal(node, double(std::max<int64_t>(0, r.end_ns[i] - r.start_ns[i])));
         stack.push_back(node);
     }
@@ -290,7 +290,8 @@ bool saveFlamePng(const FlameTree& tree, const FlameStyle& s, const QString& pat
     }
     QSaveFile file(path); // a temp file renamed into place
     if (!file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
-        if (error) *error = QStringLiteral("%1: cannot write PNG: %2").arg(path, file.errorString());
+        if (error)
+            *error = QStringLiteral("%1: cannot write PNG: %2").arg(path, file.errorString());
         return false;
     }
     return true;
@@ -300,7 +301,8 @@ bool saveFlameSvg(const FlameTree& tree, const FlameStyle& s, const QString& pat
                   QString* error) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
-        if (error) *error = QStringLiteral("%1: cannot write SVG: %2").arg(path, file.errorString());
+        if (error)
+            *error = QStringLiteral("%1: cannot write SVG: %2").arg(path, file.errorString());
         return false;
     }
     {
@@ -313,7 +315,8 @@ bool saveFlameSvg(const FlameTree& tree, const FlameStyle& s, const QString& pat
         paintForExport(p, tree, s, size);
     }
     if (!file.commit()) {
-        if (error) *error = QStringLiteral("%1: cannot write SVG: %2").arg(path, file.errorString());
+        if (error)
+            *error = QStringLiteral("%1: cannot write SVG: %2").arg(path, file.errorString());
         return false;
     }
     return true;

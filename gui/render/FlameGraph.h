@@ -68,8 +68,8 @@ FlameTree flameFromFolded(std::string_view text, size_t* badLines = nullptr);
 enum class FlameColor { NameHash, Module };
 
 struct FlameStyle {
-    uint32_t zoomRoot = 0;  // the frame drawn full width
-    bool icicle = false;    // root at the top (icicle) or at the bottom (flame)
+    uint32_t zoomRoot = 0;     // the frame drawn full width
+    bool icicle = false;       // root at the top (icicle) or at the bottom (flame)
     QRegularExpression search; // matches are highlighted, others dimmed (when valid, non-empty)
     FlameColor color = FlameColor::NameHash;
     uint32_t hovered = UINT32_MAX;

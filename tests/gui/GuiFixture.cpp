@@ -69,7 +69,8 @@ data::Run makeGuiRun(size_t kernels) {
         run.samples.thread.push_back(worker);
         run.samples.stack.push_back(i < 30 ? fwd : i < 90 ? bwd : train);
     }
-    run.tensors.push_back(data::makeF32Tensor("step0/fc1/output", {4, 8}, std::vector<float>(32, 1.5f)));
+    run.tensors.push_back(
+        data::makeF32Tensor("step0/fc1/output", {4, 8}, std::vector<float>(32, 1.5f)));
     run.tensors.back().role = "output";
     run.tensors.back().op = "linear";
     run.tensors.push_back(data::makeF32Tensor("step0/fc2/output", {3}, {0.0f, 0.0f, 1.0f}));

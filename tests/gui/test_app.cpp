@@ -1,5 +1,6 @@
 // The window and its pages, headless: open a fixture run, every page populates, exports are
-// valid, bad files give an error while the window stays usable; models pass QAbstractItemModelTester.
+// valid, bad files give an error while the window stays usable; models pass
+// QAbstractItemModelTester.
 #include "GuiFixture.h"
 #include "TestSupport.h"
 #include "data/RunFile.h"
@@ -59,12 +60,18 @@ std::vector<std::string> splitCsvLine(const std::string& line) {
     for (size_t i = 0; i < line.size(); ++i) {
         const char c = line[i];
         if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
-            else if (c == '"') quoted = false;
-            else cell += c;
-        } else if (c == '"') quoted = true;
-        else if (c == ',') out.push_back(cell), cell.clear();
-        else cell += c;
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+                cell += '"', ++i;
+            else if (c == '"')
+                quoted = false;
+            else
+                cell += c;
+        } else if (c == '"')
+            quoted = true;
+        else if (c == ',')
+            out.push_back(cell), cell.clear();
+        else
+            cell += c;
     }
     out.push_back(cell);
     return out;
@@ -79,7 +86,8 @@ TEST_CASE("kernel statistics agree with NumPy", "[gui][stats]") {
     REQUIRE(run.ok());
     auto check = [&](std::optional<TimeSpan> span) {
         std::vector<std::string> args{path};
-        if (span) args.push_back(std::to_string(span->begin)), args.push_back(std::to_string(span->end));
+        if (span)
+            args.push_back(std::to_string(span->begin)), args.push_back(std::to_string(span->end));
         const auto py = ks::test::runPython("gui/kernel_stats.py", args);
         REQUIRE(py.exitCode == 0);
         std::map<std::string, std::vector<double>> expected;
@@ -147,8 +155,11 @@ TEST_CASE("models pass QAbstractItemModelTester", "[gui][models]") {
     QAbstractItemModelTester t2(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
     proxy.sort(KernelStatsModel::Average, Qt::AscendingOrder);
     for (int r = 1; r < proxy.rowCount(); ++r)
-        REQUIRE(proxy.index(r - 1, KernelStatsModel::Average).data(KernelStatsModel::SortRole).toDouble() <=
-                proxy.index(r, KernelStatsModel::Average).data(KernelStatsModel::SortRole).toDouble());
+        REQUIRE(
+            proxy.index(r - 1, KernelStatsModel::Average)
+                .data(KernelStatsModel::SortRole)
+                .toDouble() <=
+            proxy.index(r, KernelStatsModel::Average).data(KernelStatsModel::SortRole).toDouble());
     proxy.setFilterKeyColumn(KernelStatsModel::Name);
     proxy.setFilterRegularExpression(QStringLiteral("relu"));
     REQUIRE(proxy.rowCount() > 0);
@@ -214,7 +225,8 @@ TEST_CASE("a fixture run opens and every page populates", "[gui][window]") {
     SECTION("choosing a kernel row highlights it; double-click shows its instances") {
         auto* view = win.kernelsPage()->view();
         view->selectRow(0);
-        const uint32_t name = view->model()->index(0, 0).data(KernelStatsModel::NameIdRole).toUInt();
+        const uint32_t name =
+            view->model()->index(0, 0).data(KernelStatsModel::NameIdRole).toUInt();
         emit win.kernelsPage()->kernelActivated(name);
         REQUIRE(win.tabs()->currentWidget() == win.timelinePage());
         const auto sel = win.timelinePage()->view()->selectedEvent();
@@ -242,7 +254,8 @@ TEST_CASE("a fixture run opens and every page populates", "[gui][window]") {
         REQUIRE(rows == win.kernelsPage()->model()->rowCount());
         REQUIRE(win.memoryPage()->exportCsv(QString::fromStdString(dir + "/memory.csv"), &error));
         // An unwritable path is an error naming the file, not a crash.
-        REQUIRE_FALSE(win.kernelsPage()->exportCsv(QStringLiteral("/nonexistent/dir/k.csv"), &error));
+        REQUIRE_FALSE(
+            win.kernelsPage()->exportCsv(QStringLiteral("/nonexistent/dir/k.csv"), &error));
         REQUIRE(error.contains(QStringLiteral("/nonexistent/dir/k.csv")));
     }
 
@@ -278,7 +291,8 @@ TEST_CASE("a bad file gives an error and the window stays usable", "[gui][window
     REQUIRE(win.lastError().contains(QStringLiteral("broken.ksr.h5")));
     REQUIRE_FALSE(shown);
     win.openRun(QString::fromStdString(dir + "/missing.ksr.h5"));
-    REQUIRE(ks::test::waitUntil([&] { return win.lastError().contains(QStringLiteral("missing.ksr.h5")); }));
+    REQUIRE(ks::test::waitUntil(
+        [&] { return win.lastError().contains(QStringLiteral("missing.ksr.h5")); }));
     // Still usable: a good file opens afterwards.
     const std::string good = ks::test::writeGuiRun(dir, 400);
     win.openRun(QString::fromStdString(good));
@@ -287,20 +301,32 @@ TEST_CASE("a bad file gives an error and the window stays usable", "[gui][window
     REQUIRE(ks::test::waitUntil([&] { return win.kernelsPage()->model()->rowCount() > 0; }));
 }
 
-TEST_CASE("a cancelled load is dropped", "[gui][window]") {
+TEST_CASE("a cancelled or superseded load is dropped", "[gui][window]") {
     ks::test::ensureApp();
     const std::string dir = ks::test::scratchDir("gui_cancel");
-    const std::string path = ks::test::writeGuiRun(dir, 400);
+    // Big enough that reading it takes far longer than the cancel that follows.
+    const std::string big = ks::test::writeGuiRun(dir, 200000);
+    const std::string smallDir = ks::test::scratchDir("gui_cancel_small");
+    const std::string small = ks::test::writeGuiRun(smallDir, 300);
     MainWindow win;
     win.setInteractive(false);
     int shown = 0;
     QObject::connect(&win, &MainWindow::runShown, [&] { ++shown; });
-    win.openRun(QString::fromStdString(path));
+    win.openRun(QString::fromStdString(big));
+    REQUIRE(win.loader()->busy());
     win.loader()->cancel();
     REQUIRE_FALSE(win.loader()->busy());
-    ks::test::waitUntil([] { return false; }, 1500); // give the worker time to finish
+    ks::test::waitUntil([] { return false; }, 3000); // the worker finishes; its result is dropped
     REQUIRE(shown == 0);
     REQUIRE(win.current().run == nullptr);
+
+    // A second open supersedes the first: only the second run is shown.
+    win.openRun(QString::fromStdString(big));
+    win.openRun(QString::fromStdString(small));
+    REQUIRE(ks::test::waitUntil([&] { return shown > 0; }));
+    ks::test::waitUntil([] { return false; }, 3000);
+    REQUIRE(shown == 1);
+    REQUIRE(win.current().path == QString::fromStdString(small));
 }
 
 TEST_CASE("flame graphs from ranges, samples and folded stacks", "[gui][flame]") {
@@ -390,6 +416,7 @@ TEST_CASE("record progress is parsed from the engine's output", "[gui][record]")
     REQUIRE(RecordDialog::parseProgress(QStringLiteral("step 50/200 loss 0.31")) == 25);
     REQUIRE(RecordDialog::parseProgress(QStringLiteral("[ 40%] training")) == 40);
     REQUIRE(RecordDialog::parseProgress(QStringLiteral("Step 200 / 200")) == 100);
-    REQUIRE(RecordDialog::parseProgress(QStringLiteral("\r[###.....] 30/120 steps  loss 0.1  2.0 s")) == 25);
+    REQUIRE(RecordDialog::parseProgress(
+                QStringLiteral("\r[###.....] 30/120 steps  loss 0.1  2.0 s")) == 25);
     REQUIRE(RecordDialog::parseProgress(QStringLiteral("writing run file")) == -1);
 }

@@ -10,8 +10,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
-#include <QImage>
 #include <QFileInfo>
+#include <QImage>
 
 #include <fstream>
 #include <qcustomplot.h>
@@ -32,7 +32,8 @@ void requireGrid(const data::compare::ErrorGrid& g, const data::Tensor& expected
     REQUIRE(expected.shape.size() == 2);
     REQUIRE(g.height == expected.shape[0]);
     REQUIRE(g.width == expected.shape[1]);
-    for (int64_t i = 0; i < expected.numel(); ++i) REQUIRE(g.values[size_t(i)] == Approx(expected.valueAt(i)).epsilon(1e-9));
+    for (int64_t i = 0; i < expected.numel(); ++i)
+        REQUIRE(g.values[size_t(i)] == Approx(expected.valueAt(i)).epsilon(1e-9));
 }
 
 } // namespace
@@ -48,7 +49,8 @@ TEST_CASE("error grids are max-pooled like NumPy's block maximum", "[gui][diff]"
     // The worst element (0.5 at [2, 17, 41] -> folded row 77, col 41) survives the pooling.
     REQUIRE(abs.values[size_t(77 / 8) * size_t(abs.width) + 41 / 8] == Approx(abs.maxFinite));
     requireGrid(pairErrorGrid(run, ref, ErrorKind::Rel, -1, 0, 7, 15), npy(dir + "/grid_rel.npy"));
-    requireGrid(pairErrorGrid(run, ref, ErrorKind::Abs, 1, 17, 1024, 1024), npy(dir + "/grid_slice.npy"));
+    requireGrid(pairErrorGrid(run, ref, ErrorKind::Abs, 1, 17, 1024, 1024),
+                npy(dir + "/grid_slice.npy"));
     // Identical tensors have a zero ULP grid.
     const auto same = pairErrorGrid(run, run, ErrorKind::Ulp, -1, 0, 64, 64);
     for (double v : same.values) REQUIRE(v == 0.0);
@@ -66,7 +68,8 @@ TEST_CASE("the diff page compares a run with a reference file", "[gui][diff][win
     win.openRun(QString::fromStdString(runPath));
     REQUIRE(ks::test::waitUntil([&] { return shown; }));
     TensorsPage* page = win.tensorsPage();
-    QAbstractItemModelTester tester(page->model(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QAbstractItemModelTester tester(page->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::Fatal);
     REQUIRE(page->pairCount() == 2); // run tensors listed before a reference is opened
 
     page->openReference(QString::fromStdString(dir + "/reference.npz"));
@@ -78,7 +81,11 @@ TEST_CASE("the diff page compares a run with a reference file", "[gui][diff][win
     REQUIRE(report->firstDivergence == 1);
     REQUIRE(page->selectedPair() == 1); // the first divergence is selected
     REQUIRE(page->heatmap()->plottableCount() > 0);
-    REQUIRE(page->model()->index(1, PairListModel::Status).data().toString().contains(QStringLiteral("first divergence")));
+    REQUIRE(page->model()
+                ->index(1, PairListModel::Status)
+                .data()
+                .toString()
+                .contains(QStringLiteral("first divergence")));
 
     // Exports: the same renderer as the CLI report.
     QString error;
@@ -96,7 +103,8 @@ TEST_CASE("the diff page compares a run with a reference file", "[gui][diff][win
 
     // A looser tolerance re-evaluates immediately: everything passes.
     page->setTolerance(0.0, 2.0);
-    REQUIRE(ks::test::waitUntil([&] { return !page->busy() && page->model()->report()->allPassed(); }));
+    REQUIRE(
+        ks::test::waitUntil([&] { return !page->busy() && page->model()->report()->allPassed(); }));
 
     // A bad reference file is an error naming it; the page stays usable.
     const std::string bad = dir + "/bad.npy";

@@ -40,7 +40,8 @@ TEST_CASE("timeline rows are sorted and indexed", "[gui][timeline]") {
         total += row.size();
         for (size_t i = 1; i < row.size(); ++i) REQUIRE(row.start[i - 1] <= row.start[i]);
     }
-    REQUIRE(total == run->kernels.size() + run->memcpy.size() + run->api.size() + run->ranges.size());
+    REQUIRE(total ==
+            run->kernels.size() + run->memcpy.size() + run->api.size() + run->ranges.size());
     REQUIRE(data->eventCount() == total);
     // Every kernel can be found again, and its API call by correlation id.
     size_t row = 0, index = 0, apiRow = 0, apiIndex = 0;
@@ -99,7 +100,7 @@ TEST_CASE("LOD keeps wide events separate from folded neighbours", "[gui][timeli
         k.name.back() = name;
     };
     for (int i = 0; i < 50; ++i) add(i * 10, i * 10 + 5); // 50 tiny events in 500 ns
-    add(500, 5500);                                        // one wide event
+    add(500, 5500);                                       // one wide event
     auto data = TimelineData::build(run);
     std::vector<DrawItem> items;
     data->layoutRow(0, 0, 10.0, 600, items); // 1 px = 10 ns: tiny ones are 0.5 px
@@ -143,7 +144,8 @@ TEST_CASE("timeline view maps pixels to time and hits events", "[gui][timeline]"
     // Rendering into an image works headless and paints something other than the background.
     QImage image(1200, 400, QImage::Format_ARGB32_Premultiplied);
     view.renderTo(image);
-    REQUIRE(image.pixelColor(view.labelWidth() + 120, rowY) != image.pixelColor(view.labelWidth() + 175, rowY));
+    REQUIRE(image.pixelColor(view.labelWidth() + 120, rowY) !=
+            image.pixelColor(view.labelWidth() + 175, rowY));
 }
 
 TEST_CASE("timeline search finds names by substring and regex and steps in time order",
