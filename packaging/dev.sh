@@ -58,7 +58,7 @@ run_main_job() {
     mkdir -p "$ROOT/out"
     log "recording an MLP training run with the embedded engine (--backend auto)"
     "$cli" record --model mlp --backend auto --steps 200 --optimizer sgd -o "$run_file"
-    "$cli" stats "$run_file" --report all
+    "$cli" stats "$run_file" --report all --limit 12
     if [ -x "$app" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
         log "opening $run_file in the window"
         exec "$app" "$run_file"

@@ -108,12 +108,16 @@ std::string kernelTable(const std::vector<KernelSummaryRow>& rows, size_t limit)
         const auto& r = rows[i];
         const LaunchConfig& c = r.config;
         auto cells = timeCells(r.timePercent, r.time);
-        cells.push_back(std::to_string(c.grid_x) + "x" + std::to_string(c.grid_y) + "x" +
-                        std::to_string(c.grid_z));
-        cells.push_back(std::to_string(c.block_x) + "x" + std::to_string(c.block_y) + "x" +
-                        std::to_string(c.block_z));
-        cells.push_back(std::to_string(c.registers_per_thread));
-        cells.push_back(bytes(uint64_t(c.shared_static) + c.shared_dynamic));
+        if (c.grid_x == 0) { // CPU ops have no launch configuration
+            for (int k = 0; k < 4; ++k) cells.push_back("-");
+        } else {
+            cells.push_back(std::to_string(c.grid_x) + "x" + std::to_string(c.grid_y) + "x" +
+                            std::to_string(c.grid_z));
+            cells.push_back(std::to_string(c.block_x) + "x" + std::to_string(c.block_y) + "x" +
+                            std::to_string(c.block_z));
+            cells.push_back(std::to_string(c.registers_per_thread));
+            cells.push_back(bytes(uint64_t(c.shared_static) + c.shared_dynamic));
+        }
         cells.push_back(r.name);
         t.rows.push_back(std::move(cells));
     }
@@ -183,7 +187,7 @@ int cmdStats(const Args& args) {
     // whole columns in memory) rather than read into the run.
     std::vector<KernelSummaryRow> kernelRows;
     const Report reports[] = {
-        {"kernels", "GPU kernel summary", [] { return std::vector<std::string>{}; },
+        {"kernels", "Kernel summary", [] { return std::vector<std::string>{}; },
          [&](const Run&) {
              size_t n = 0;
              for (const auto& row : kernelRows) n += row.time.count;

@@ -101,7 +101,7 @@ TEST_CASE("stats prints aligned tables, CSV and JSON", "[cli]") {
     auto table = runCli({"stats", run});
     INFO(table.output);
     REQUIRE(table.exitCode == 0);
-    for (const char* heading : {"GPU kernel summary", "GPU memory operation summary",
+    for (const char* heading : {"Kernel summary", "GPU memory operation summary",
                                 "CUDA API summary", "CPU range summary"})
         CHECK_THAT(table.output, Catch::Contains(heading));
     CHECK_THAT(table.output, Catch::Contains("Time (%)") && Catch::Contains("StdDev") &&
