@@ -4,12 +4,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace ks::test {
 
 std::string scratchDir(const std::string& name) {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::path(KS_TESTS_BINARY_DIR) / "scratch" / name;
+    // CTest runs test cases as separate processes in parallel: one folder per process, so two
+    // cases that use the same name never delete each other's files.
+    const fs::path dir =
+        fs::path(KS_TESTS_BINARY_DIR) / "scratch" / (name + "-" + std::to_string(getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir.string();

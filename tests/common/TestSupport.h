@@ -5,7 +5,7 @@
 
 namespace ks::test {
 
-// A fresh, empty folder under the build tree for one test (removed and recreated).
+// A fresh, empty folder under the build tree for one test process (removed and recreated).
 std::string scratchDir(const std::string& name);
 // Path of a file in the source tests/ folder.
 std::string sourcePath(const std::string& relative);
