@@ -166,9 +166,9 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark) {
             h +=
                 QStringLiteral("<tr><td><table cellspacing='0' cellpadding='0'><tr>"
                                "<td width='%1' bgcolor='#4f8ef7'></td>"
-                               "<td>&nbsp;%2</td></tr></table></td><td align='right'>%3</td>"
+                               "<td nowrap>&nbsp;%2</td></tr></table></td><td align='right'>%3</td>"
                                "<td align='right'>%4</td><td align='right'>%5</td><td>%6</td></tr>")
-                    .arg(std::max(2, int(s.percent * 2)))
+                    .arg(std::max(2, int(s.percent * 0.8))) // at most 80 px: the label stays beside it
                     .arg(s.percent, 0, 'f', 1)
                     .arg(QString::fromStdString(formatDuration(double(s.total))))
                     .arg(locale.toString(qulonglong(s.instances)))

@@ -70,11 +70,15 @@ std::vector<uint32_t> FlameTree::pathTo(uint32_t node) const {
 }
 
 std::string withoutNumbers(std::string_view name) {
+    auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
+    auto isAlpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
     std::string out;
     for (size_t i = 0; i < name.size(); ++i) {
-        if (name[i] >= '0' && name[i] <= '9') {
+        // Only free-standing numbers ("step 12") merge; digits that end an identifier ("fc1",
+        // "conv2d") name a different thing and stay.
+        if (isDigit(name[i]) && (i == 0 || !isAlpha(name[i - 1]))) {
             out += '#';
-            while (i + 1 < name.size() && name[i + 1] >= '0' && name[i + 1] <= '9') ++i;
+            while (i + 1 < name.size() && isDigit(name[i + 1])) ++i;
         } else {
             out += name[i];
         }

@@ -58,7 +58,7 @@ private:
 // `mergeNumbers`, digit runs in names become '#', so "step 12" and "step 13" merge.
 FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread = std::nullopt,
                           bool mergeNumbers = false);
-// "step 12 / 40" -> "step # / #".
+// "step 12 / 40" -> "step # / #"; digits that end an identifier stay ("fc1", "conv2d").
 std::string withoutNumbers(std::string_view name);
 // Sampled stacks, one sample = weight 1.
 FlameTree flameFromSamples(const data::Run& run, std::optional<uint32_t> thread = std::nullopt);

@@ -361,6 +361,8 @@ TEST_CASE("flame graphs from ranges, samples and folded stacks", "[gui][flame]")
     REQUIRE(flameFromRanges(run, 2u).node(0).total == 10);
     // Numbered names merge on request: "step 1" and "step 2" become one "step #" frame.
     REQUIRE(withoutNumbers("step 12 / 40") == "step # / #");
+    REQUIRE(withoutNumbers("fc1") == "fc1"); // layer names are not merged
+    REQUIRE(withoutNumbers("layer.3.conv2d") == "layer.#.conv2d");
     data::Run numbered = run;
     numbered.ranges.name[0] = numbered.strings.intern("step 1");
     numbered.ranges.name[3] = numbered.strings.intern("step 2");
