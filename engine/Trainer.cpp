@@ -106,9 +106,9 @@ struct Trainer::Impl {
                            [&](int s) { return s == step || (s < 0 && step == lastStep); });
     }
 
-    Status dump(int step, const std::string& layer, const std::string& what, const char* role,
-                const char* opName, const void* src, data::DType dtype,
-                std::vector<int64_t> shape) {
+    // A dumped tensor with its attributes; the caller fills its bytes.
+    Tensor newDump(int step, const std::string& layer, const std::string& what, const char* role,
+                   const char* opName, data::DType dtype, std::vector<int64_t> shape) {
         Tensor t;
         t.name = "step" + std::to_string(step) + "/" + layer + "/" + what;
         t.dtype = dtype;
@@ -119,23 +119,22 @@ struct Trainer::Impl {
         t.step = step;
         t.order = order++;
         t.bytes.resize(t.byteSize());
+        return t;
+    }
+    // From backend memory (device buffers on CUDA).
+    Status dump(int step, const std::string& layer, const std::string& what, const char* role,
+                const char* opName, const void* src, data::DType dtype,
+                std::vector<int64_t> shape) {
+        Tensor t = newDump(step, layer, what, role, opName, dtype, std::move(shape));
         KS_TRY(backend.download(t.bytes.data(), src, t.bytes.size()));
         tracer.run().tensors.push_back(std::move(t));
         return {};
     }
+    // From host memory.
     Status dumpHost(int step, const std::string& layer, const std::string& what, const char* role,
                     const char* opName, const void* src, data::DType dtype,
                     std::vector<int64_t> shape) {
-        Tensor t;
-        t.name = "step" + std::to_string(step) + "/" + layer + "/" + what;
-        t.dtype = dtype;
-        t.shape = std::move(shape);
-        t.role = role;
-        t.op = opName;
-        t.layer = layer;
-        t.step = step;
-        t.order = order++;
-        t.bytes.resize(t.byteSize());
+        Tensor t = newDump(step, layer, what, role, opName, dtype, std::move(shape));
         std::memcpy(t.bytes.data(), src, t.bytes.size());
         tracer.run().tensors.push_back(std::move(t));
         return {};
