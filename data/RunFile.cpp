@@ -284,6 +284,24 @@ bool readChunksParallel(hid_t ds, hid_t fileType, hsize_t n, std::vector<T>& out
     return true;
 }
 
+// An open 1-D column with its element type and length. The error holds only the problem: each
+// caller names the file and the dataset in its own way.
+struct OpenColumn {
+    Handle dataset, type;
+    hsize_t rows = 0;
+};
+
+Result<OpenColumn> openColumn(hid_t file, const std::string& dataset) {
+    OpenColumn c;
+    c.dataset = Handle(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT));
+    if (!c.dataset.valid()) return Error{"missing column"};
+    Handle space(H5Dget_space(c.dataset));
+    if (H5Sget_simple_extent_ndims(space) != 1) return Error{"column is not 1-D"};
+    H5Sget_simple_extent_dims(space, &c.rows, nullptr);
+    c.type = Handle(H5Dget_type(c.dataset));
+    return c;
+}
+
 class Reader {
 public:
     Reader(hid_t file, std::string path, const ReadOptions& options = {})
@@ -302,13 +320,11 @@ public:
     }
 
     template <class T> Status column(const std::string& dataset, std::vector<T>& out) {
-        Handle ds(H5Dopen2(m_file, dataset.c_str(), H5P_DEFAULT));
-        if (!ds.valid()) return error(dataset, "missing column");
-        Handle space(H5Dget_space(ds));
-        if (H5Sget_simple_extent_ndims(space) != 1) return error(dataset, "column is not 1-D");
-        hsize_t n = 0;
-        H5Sget_simple_extent_dims(space, &n, nullptr);
-        Handle type(H5Dget_type(ds));
+        auto opened = openColumn(m_file, dataset);
+        if (!opened) return error(dataset, opened.error().message);
+        const Handle& ds = opened->dataset;
+        const Handle& type = opened->type;
+        const hsize_t n = opened->rows;
         const H5T_class_t cls = H5Tget_class(type);
         const bool wantFloat = std::is_floating_point_v<T>;
         if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || (cls == H5T_FLOAT) != wantFloat)
@@ -659,14 +675,11 @@ Result<size_t> visitColumnChunks(const std::string& path, const std::string& tab
     bool raw = true;
     for (size_t i = 0; i < columns.size(); ++i) {
         const std::string dataset = table + "/" + columns[i].name;
-        Handle ds(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT));
-        if (!ds.valid()) return error(dataset, "missing column");
-        Handle space(H5Dget_space(ds));
-        if (H5Sget_simple_extent_ndims(space) != 1) return error(dataset, "column is not 1-D");
-        hsize_t rows = 0;
-        H5Sget_simple_extent_dims(space, &rows, nullptr);
-        Handle type(H5Dget_type(ds));
-        if (H5Tget_class(type) != H5T_INTEGER)
+        auto opened = openColumn(file, dataset);
+        if (!opened) return error(dataset, opened.error().message);
+        Handle ds = std::move(opened->dataset);
+        const hsize_t rows = opened->rows;
+        if (H5Tget_class(opened->type) != H5T_INTEGER)
             return error(dataset, "column has the wrong element type");
         if (i == 0) n = rows;
         if (rows != n)
