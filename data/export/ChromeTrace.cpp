@@ -237,6 +237,16 @@ Result<ChromeTraceStats> writeChromeTrace(const Run& run, const std::string& pat
             flow(out, 'f', correlation, pid, tid, start);
             ++stats.flows;
         };
+        // Kernels, copies and memsets end alike: where they ran, then the flow from their launch.
+        auto closeGpuEvent = [&](std::string& o, uint32_t stream, uint32_t correlation,
+                                 uint32_t device, int64_t pid, int64_t start) {
+            arg(o, "stream", stream);
+            arg(o, "correlation", correlation);
+            arg(o, "device", device);
+            o += "}}";
+            out.end();
+            flowFrom(correlation, pid, stream, start);
+        };
 
         const RangeTable& ranges = run.ranges;
         for (size_t i = 0; i < ranges.size(); ++i) {
@@ -271,12 +281,7 @@ Result<ChromeTraceStats> writeChromeTrace(const Run& run, const std::string& pat
             arg(o, "shared memory", int64_t(k.shared_static[i]) + k.shared_dynamic[i]);
             arg(o, "static shared memory", k.shared_static[i]);
             arg(o, "dynamic shared memory", k.shared_dynamic[i]);
-            arg(o, "stream", k.stream[i]);
-            arg(o, "correlation", k.correlation[i]);
-            arg(o, "device", k.device[i]);
-            o += "}}";
-            out.end();
-            flowFrom(k.correlation[i], pid, k.stream[i], k.start_ns[i]);
+            closeGpuEvent(o, k.stream[i], k.correlation[i], k.device[i], pid, k.start_ns[i]);
         }
 
         const MemcpyTable& m = run.memcpy;
@@ -296,12 +301,7 @@ Result<ChromeTraceStats> writeChromeTrace(const Run& run, const std::string& pat
                           dur > 0 ? double(m.bytes[i]) / double(dur) : 0.0);
             o += ",\"memory bandwidth (GB/s)\":";
             o += gbps;
-            arg(o, "stream", m.stream[i]);
-            arg(o, "correlation", m.correlation[i]);
-            arg(o, "device", m.device[i]);
-            o += "}}";
-            out.end();
-            flowFrom(m.correlation[i], pid, m.stream[i], m.start_ns[i]);
+            closeGpuEvent(o, m.stream[i], m.correlation[i], m.device[i], pid, m.start_ns[i]);
         }
 
         const MemsetTable& ms = run.memset;
@@ -311,12 +311,7 @@ Result<ChromeTraceStats> writeChromeTrace(const Run& run, const std::string& pat
             openX(o, "gpu_memset", "Memset", pid, ms.stream[i], ms.start_ns[i], ms.end_ns[i]);
             arg(o, "bytes", int64_t(ms.bytes[i]), true);
             arg(o, "value", ms.value[i]);
-            arg(o, "stream", ms.stream[i]);
-            arg(o, "correlation", ms.correlation[i]);
-            arg(o, "device", ms.device[i]);
-            o += "}}";
-            out.end();
-            flowFrom(ms.correlation[i], pid, ms.stream[i], ms.start_ns[i]);
+            closeGpuEvent(o, ms.stream[i], ms.correlation[i], ms.device[i], pid, ms.start_ns[i]);
         }
 
         for (const auto& [name, series] : run.counters) {
