@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -98,14 +99,29 @@ struct RangeTable {
     size_t size() const { return start_ns.size(); }
 };
 
-// Sampled call stacks: each sample points at its leaf node in StackTable.
+// Sampled call stacks: each sample points at its leaf node in StackTable. `weight` is what the
+// row stands for (1 for one sample, a folded-stack count, a perf period), so large counts cost one
+// row, not one row per count. `event` names the sampled event (string id; 0 = unnamed), so a file
+// with several perf events keeps them apart. Both columns are optional on disk: files written
+// before they existed read as weight 1 and event 0.
 struct SampleTable {
     std::vector<int64_t> time_ns;
     std::vector<uint32_t> thread, stack;
+    std::vector<uint64_t> weight;
+    std::vector<uint32_t> event;
     static constexpr const char* kPath = "/cpu/samples";
 
     template <class F> void forEachColumn(F&& f) {
-        f("time_ns", time_ns); f("thread", thread); f("stack", stack);
+        f("time_ns", time_ns); f("thread", thread); f("stack", stack); f("weight", weight);
+        f("event", event);
+    }
+    static bool isOptional(std::string_view column) {
+        return column == "weight" || column == "event";
+    }
+    // Appends one sample; keeps every column the same length.
+    void add(int64_t time, uint32_t threadId, uint32_t leaf, uint64_t w = 1, uint32_t ev = 0) {
+        time_ns.push_back(time); thread.push_back(threadId); stack.push_back(leaf);
+        weight.push_back(w); event.push_back(ev);
     }
     size_t size() const { return time_ns.size(); }
 };

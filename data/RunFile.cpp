@@ -348,6 +348,8 @@ public:
         size_t firstSize = 0;
         t.forEachColumn([&](const char* name, auto& col) {
             if (!status || !wants(group + "/" + name)) return;
+            if (isOptionalColumn<Table>(name) && !h5::exists(m_file, group + "/" + name))
+                return; // filled with defaults by fillOptionalColumns
             status = column(group + "/" + name, col);
             if (!status) return;
             if (firstName.empty()) {
@@ -360,6 +362,13 @@ public:
             }
         });
         return status;
+    }
+
+    template <class Table> static bool isOptionalColumn(std::string_view name) {
+        if constexpr (requires { Table::isOptional(name); })
+            return Table::isOptional(name);
+        else
+            return false;
     }
 
     Status stringIds(const std::string& dataset, const std::vector<uint32_t>& ids, size_t count) {
@@ -564,6 +573,14 @@ Result<Run> readRun(const std::string& path, const ReadOptions& options) {
         if (!check(r.table(StackTable::kPath, run.stacks)) ||
             !check(r.stringIds("/cpu/stacks/frame", run.stacks.frame, nStrings)) ||
             !check(r.table(SampleTable::kPath, run.samples)))
+            return s.error();
+        // Files written before weight/event existed: one sample per row, unnamed event.
+        if (run.samples.weight.empty()) run.samples.weight.assign(run.samples.size(), 1);
+        if (run.samples.event.empty()) run.samples.event.assign(run.samples.size(), 0);
+        if (run.samples.weight.size() != run.samples.size() ||
+            run.samples.event.size() != run.samples.size())
+            return r.error("/cpu/samples", "weight/event columns differ in length from time_ns");
+        if (!check(r.stringIds("/cpu/samples/event", run.samples.event, nStrings)))
             return s.error();
         for (size_t i = 0; i < run.stacks.size(); ++i)
             if (run.stacks.parent[i] != kNoParent && run.stacks.parent[i] >= run.stacks.size())

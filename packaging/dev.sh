@@ -19,9 +19,13 @@ PACKAGES=(
     qt6-base-dev qt6-svg-dev libqt6svg6 libgl-dev
     libqcustomplot-dev libqcustomplot2.1-qt6
     libhdf5-dev zlib1g-dev libzip-dev nlohmann-json3-dev libsqlite3-dev
-    libopenblas-dev catch2
+    libopenblas-dev catch2 libsimdjson-dev
     python3 python3-numpy python3-h5py python3-pandas python3-torch
     xvfb xauth imagemagick
+    linux-perf sqlite3
+    clang-14 libclang-rt-14-dev libfuzzer-14-dev
+    dpkg-dev fakeroot lintian desktop-file-utils appstream shared-mime-info
+    ccache
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }

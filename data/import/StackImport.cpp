@@ -39,9 +39,7 @@ Run newRun(const std::string& source, const char* kind) {
 }
 
 void addSample(Run& run, int64_t time, uint32_t thread, uint32_t leaf) {
-    run.samples.time_ns.push_back(time);
-    run.samples.thread.push_back(thread);
-    run.samples.stack.push_back(leaf);
+    run.samples.add(time, thread, leaf);
 }
 
 } // namespace

@@ -1,5 +1,5 @@
 #include "gui/app/FlameView.h"
-#include "gui/app/RunStats.h"
+#include "data/analysis/KernelStats.h"
 
 #include <QHelpEvent>
 #include <QMouseEvent>
@@ -94,7 +94,7 @@ QString FlameView::describe(uint32_t node) const {
     const double all = m_tree->node(0).total;
     const double zoom = m_tree->node(m_style.zoomRoot).total;
     auto amount = [&](double v) {
-        return m_tree->unit == QLatin1String("ns") ? QString::fromStdString(formatDuration(v))
+        return m_tree->unit == QLatin1String("ns") ? QString::fromStdString(data::formatDuration(v))
                                                    : tr("%L1 samples").arg(v, 0, 'f', 0);
     };
     QString html =

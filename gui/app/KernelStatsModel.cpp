@@ -8,7 +8,7 @@ namespace ks::gui {
 
 KernelStatsModel::KernelStatsModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void KernelStatsModel::setStats(std::vector<KernelStat> stats) {
+void KernelStatsModel::setStats(std::vector<data::KernelStat> stats) {
     beginResetModel();
     m_stats = std::move(stats);
     endResetModel();
@@ -30,7 +30,7 @@ static QString dim3(uint32_t x, uint32_t y, uint32_t z) {
 QVariant KernelStatsModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const KernelStat& s = m_stats[size_t(index.row())];
+    const data::KernelStat& s = m_stats[size_t(index.row())];
     const QLocale locale = QLocale::c();
     if (role == NameIdRole) return s.name;
     if (role == Qt::TextAlignmentRole)
@@ -101,7 +101,7 @@ QVariant KernelStatsModel::data(const QModelIndex& index, int role) const {
     case Registers:
         return s.registers ? QString::number(s.registers) : QStringLiteral("—");
     case SharedMemory:
-        return s.sharedBytes ? QString::fromStdString(formatBytes(s.sharedBytes))
+        return s.sharedBytes ? QString::fromStdString(data::formatBytes(s.sharedBytes))
                              : QStringLiteral("0");
     case Occupancy:
         return s.occupancy ? QString::number(*s.occupancy * 100.0, 'f', 0) + QStringLiteral(" %")

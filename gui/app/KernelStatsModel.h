@@ -1,6 +1,6 @@
 #pragma once
 // The Kernels page's table: nsys `cuda_gpu_kern_sum` columns plus launch shape and occupancy.
-#include "gui/app/RunStats.h"
+#include "data/analysis/KernelStats.h"
 
 #include <QAbstractTableModel>
 
@@ -31,8 +31,8 @@ public:
     static constexpr int NameIdRole = Qt::UserRole + 2;
 
     explicit KernelStatsModel(QObject* parent = nullptr);
-    void setStats(std::vector<KernelStat> stats);
-    const std::vector<KernelStat>& stats() const { return m_stats; }
+    void setStats(std::vector<data::KernelStat> stats);
+    const std::vector<data::KernelStat>& stats() const { return m_stats; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -41,7 +41,7 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
-    std::vector<KernelStat> m_stats;
+    std::vector<data::KernelStat> m_stats;
 };
 
 } // namespace ks::gui

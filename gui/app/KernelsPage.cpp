@@ -75,7 +75,7 @@ void KernelsPage::setRun(const LoadedRun& run) {
     recompute();
 }
 
-void KernelsPage::setSpan(std::optional<TimeSpan> span) {
+void KernelsPage::setSpan(std::optional<data::TimeSpan> span) {
     m_span = span;
     recompute();
 }
@@ -84,7 +84,7 @@ void KernelsPage::recompute() {
     const quint64 generation = ++m_generation;
     m_spanLabel->setText(m_span ? tr("Span: %1")
                                       .arg(QString::fromStdString(
-                                          formatDuration(double(m_span->end - m_span->begin))))
+                                          data::formatDuration(double(m_span->end - m_span->begin))))
                                 : QString());
     m_clearSpan->setVisible(bool(m_span));
     if (!m_run.run) {
@@ -95,8 +95,8 @@ void KernelsPage::recompute() {
     auto run = m_run.run;
     auto span = m_span;
     QtConcurrent::run([run, span] {
-        return computeKernelStats(*run, span);
-    }).then(this, [this, generation](std::vector<KernelStat> stats) {
+        return data::computeKernelStats(*run, span);
+    }).then(this, [this, generation](std::vector<data::KernelStat> stats) {
         if (generation != m_generation) return; // a newer span or run replaced this job
         m_model->setStats(std::move(stats));
         m_countLabel->setText(

@@ -21,7 +21,7 @@ class KernelsPage : public QWidget {
 public:
     explicit KernelsPage(QWidget* parent = nullptr);
     void setRun(const LoadedRun& run);
-    void setSpan(std::optional<TimeSpan> span);
+    void setSpan(std::optional<data::TimeSpan> span);
     bool exportCsv(const QString& path, QString* error) const;
 
     KernelStatsModel* model() const { return m_model; }
@@ -39,7 +39,7 @@ signals:
 private:
     void recompute();
     LoadedRun m_run;
-    std::optional<TimeSpan> m_span;
+    std::optional<data::TimeSpan> m_span;
     quint64 m_generation = 0;
     bool m_computing = false;
     KernelStatsModel* m_model;

@@ -121,15 +121,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         tv->showInstances(name);
     });
     connect(tv, &TimelineView::spanSelected, this, [this](qint64 b, qint64 e) {
-        m_kernels->setSpan(TimeSpan{b, e});
-        m_memory->setSpan(TimeSpan{b, e});
+        m_kernels->setSpan(data::TimeSpan{b, e});
+        m_memory->setSpan(data::TimeSpan{b, e});
     });
     connect(tv, &TimelineView::spanCleared, this, [this] {
         m_kernels->setSpan(std::nullopt);
         m_memory->setSpan(std::nullopt);
     });
     connect(tv, &TimelineView::cursorTimeChanged, this, [this](double ns) {
-        m_cursorLabel->setText(tr("Cursor: %1").arg(QString::fromStdString(formatDuration(ns))));
+        m_cursorLabel->setText(tr("Cursor: %1").arg(QString::fromStdString(data::formatDuration(ns))));
     });
     connect(m_kernels, &KernelsPage::exportRequested, this, &MainWindow::exportCurrentTable);
     connect(m_memory, &MemoryPage::exportRequested, this, &MainWindow::exportCurrentTable);

@@ -40,7 +40,7 @@ void MemoryPage::setRun(const LoadedRun& run) {
     recompute();
 }
 
-void MemoryPage::setSpan(std::optional<TimeSpan> span) {
+void MemoryPage::setSpan(std::optional<data::TimeSpan> span) {
     m_span = span;
     recompute();
 }
@@ -54,8 +54,8 @@ void MemoryPage::recompute() {
     auto run = m_run.run;
     auto span = m_span;
     QtConcurrent::run([run, span] {
-        return computeCopyStats(*run, span);
-    }).then(this, [this, generation, span](std::vector<CopyStat> stats) {
+        return data::computeCopyStats(*run, span);
+    }).then(this, [this, generation, span](std::vector<data::CopyStat> stats) {
         if (generation != m_generation) return;
         const bool empty = stats.empty();
         m_model->setStats(std::move(stats));
@@ -67,7 +67,7 @@ void MemoryPage::recompute() {
         if (span)
             text +=
                 tr("  Limited to the selected span (%1).")
-                    .arg(QString::fromStdString(formatDuration(double(span->end - span->begin))));
+                    .arg(QString::fromStdString(data::formatDuration(double(span->end - span->begin))));
         m_info->setText(text);
         emit statsReady();
     });

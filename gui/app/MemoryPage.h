@@ -18,7 +18,7 @@ class MemoryPage : public QWidget {
 public:
     explicit MemoryPage(QWidget* parent = nullptr);
     void setRun(const LoadedRun& run);
-    void setSpan(std::optional<TimeSpan> span);
+    void setSpan(std::optional<data::TimeSpan> span);
     bool exportCsv(const QString& path, QString* error) const;
     MemoryStatsModel* model() const { return m_model; }
     QTableView* view() const { return m_view; }
@@ -30,7 +30,7 @@ signals:
 private:
     void recompute();
     LoadedRun m_run;
-    std::optional<TimeSpan> m_span;
+    std::optional<data::TimeSpan> m_span;
     quint64 m_generation = 0;
     MemoryStatsModel* m_model;
     QSortFilterProxyModel* m_proxy;

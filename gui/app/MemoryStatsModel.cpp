@@ -6,7 +6,7 @@ namespace ks::gui {
 
 MemoryStatsModel::MemoryStatsModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void MemoryStatsModel::setStats(std::vector<CopyStat> stats) {
+void MemoryStatsModel::setStats(std::vector<data::CopyStat> stats) {
     beginResetModel();
     m_stats = std::move(stats);
     endResetModel();
@@ -23,7 +23,7 @@ int MemoryStatsModel::columnCount(const QModelIndex& parent) const {
 QVariant MemoryStatsModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const CopyStat& s = m_stats[size_t(index.row())];
+    const data::CopyStat& s = m_stats[size_t(index.row())];
     if (role == Qt::TextAlignmentRole)
         return index.column() == Kind ? int(Qt::AlignLeft | Qt::AlignVCenter)
                                       : int(Qt::AlignRight | Qt::AlignVCenter);
@@ -54,9 +54,9 @@ QVariant MemoryStatsModel::data(const QModelIndex& index, int role) const {
     case Count:
         return locale.toString(qulonglong(s.count));
     case Bytes:
-        return QString::fromStdString(formatBytes(double(s.bytes)));
+        return QString::fromStdString(data::formatBytes(double(s.bytes)));
     case TotalTime:
-        return QString::fromStdString(formatDuration(double(s.totalNs)));
+        return QString::fromStdString(data::formatDuration(double(s.totalNs)));
     case AverageGBps:
         return QString::number(s.averageGBps, 'f', 2);
     case PeakGBps:

@@ -1,6 +1,6 @@
 #pragma once
 // The Memory page's table: per copy kind count, bytes, time, GB/s and share of the device peak.
-#include "gui/app/RunStats.h"
+#include "data/analysis/KernelStats.h"
 
 #include <QAbstractTableModel>
 
@@ -13,8 +13,8 @@ public:
     static constexpr int SortRole = Qt::UserRole + 1;
 
     explicit MemoryStatsModel(QObject* parent = nullptr);
-    void setStats(std::vector<CopyStat> stats);
-    const std::vector<CopyStat>& stats() const { return m_stats; }
+    void setStats(std::vector<data::CopyStat> stats);
+    const std::vector<data::CopyStat>& stats() const { return m_stats; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -23,7 +23,7 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
-    std::vector<CopyStat> m_stats;
+    std::vector<data::CopyStat> m_stats;
 };
 
 } // namespace ks::gui

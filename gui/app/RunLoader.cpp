@@ -1,13 +1,10 @@
 #include "gui/app/RunLoader.h"
 #include "data/RunFile.h"
-#include "data/import/ChromeTraceImport.h"
-#include "data/import/StackImport.h"
+#include "data/import/Importers.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentRun>
-
-#include <optional>
 
 namespace ks::gui {
 
@@ -15,38 +12,14 @@ RunLoader::RunLoader(QObject* parent) : QObject(parent) {
     qRegisterMetaType<ks::gui::LoadedRun>();
 }
 
-// Folded stacks, perf script text or Chrome/Kineto trace JSON, through the data/import parsers.
+// Any format data/import reads, detected from the content.
 static LoadedRun importProfile(const QString& path) {
     LoadedRun out;
     out.path = path;
-    const std::string file = path.toStdString();
-    auto text = data::readTextFile(file);
-    if (!text) {
-        out.error = QString::fromStdString(text.error().message);
+    auto run = data::importFile(path.toStdString());
+    if (!run) {
+        out.error = QString::fromStdString(run.error().message);
         return out;
-    }
-    std::optional<data::Run> run;
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    const std::string_view body = text.value();
-    const size_t first = body.find_first_not_of(" \t\r\n");
-    if (suffix == QLatin1String("json") ||
-        (first != std::string_view::npos && (body[first] == '{' || body[first] == '['))) {
-        auto r = data::parseChromeTrace(body, file);
-        if (!r) return out.error = QString::fromStdString(r.error().message), out;
-        run = std::move(r).value();
-    } else {
-        auto folded = data::parseFoldedStacks(body, file);
-        if (folded && folded->samples.size() > 0) {
-            run = std::move(folded).value();
-        } else {
-            auto perf = data::parsePerfScript(body, file);
-            if (!perf) {
-                out.error = QStringLiteral("%1: neither folded stacks nor perf script output (%2)")
-                                .arg(path, QString::fromStdString(perf.error().message));
-                return out;
-            }
-            run = std::move(perf).value();
-        }
     }
     auto shared = std::make_shared<const data::Run>(std::move(*run));
     out.run = shared;

@@ -1,5 +1,5 @@
 #include "gui/app/SummaryPage.h"
-#include "gui/app/RunStats.h"
+#include "data/analysis/KernelStats.h"
 
 #include <QFileInfo>
 #include <QLocale>
@@ -113,7 +113,7 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark) {
     row(tr("Producer"), esc(run.info.producer));
     row(tr("Clock"), esc(run.info.clock_domain));
     if (end > begin)
-        row(tr("Duration"), QString::fromStdString(formatDuration(double(end - begin))));
+        row(tr("Duration"), QString::fromStdString(data::formatDuration(double(end - begin))));
     row(tr("Events"),
         tr("%L1 kernels · %L2 copies · %L3 memsets · %L4 API calls · %L5 ranges · %L6 samples")
             .arg(qulonglong(run.kernels.size()))
@@ -145,7 +145,7 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark) {
                      .arg(orDash(d.clock_khz[i] > 0,
                                  QStringLiteral("%1 MHz").arg(d.clock_khz[i] / 1000)))
                      .arg(orDash(d.memory_bytes[i] > 0,
-                                 QString::fromStdString(formatBytes(double(d.memory_bytes[i])))))
+                                 QString::fromStdString(data::formatBytes(double(d.memory_bytes[i])))))
                      .arg(orDash(
                          d.memory_bandwidth_gbps[i] > 0,
                          QStringLiteral("%1 GB/s").arg(d.memory_bandwidth_gbps[i], 0, 'f', 0)))
@@ -157,7 +157,7 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark) {
 
     // Top kernels.
     if (run.kernels.size()) {
-        const auto stats = computeKernelStats(run);
+        const auto stats = data::computeKernelStats(run);
         h += tr("<h3>Top kernels</h3>") +
              table({tr("Time (%)"), tr("Total"), tr("Instances"), tr("Avg"), tr("Name")});
         for (size_t i = 0; i < std::min<size_t>(10, stats.size()); ++i) {
@@ -170,9 +170,9 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark) {
                                "<td align='right'>%4</td><td align='right'>%5</td><td>%6</td></tr>")
                     .arg(std::max(2, int(s.percent * 0.8))) // at most 80 px: the label stays beside it
                     .arg(s.percent, 0, 'f', 1)
-                    .arg(QString::fromStdString(formatDuration(double(s.total))))
+                    .arg(QString::fromStdString(data::formatDuration(double(s.total))))
                     .arg(locale.toString(qulonglong(s.instances)))
-                    .arg(QString::fromStdString(formatDuration(s.average)))
+                    .arg(QString::fromStdString(data::formatDuration(s.average)))
                     .arg(esc(s.displayName));
         }
         h += QStringLiteral("</table>");
@@ -184,7 +184,7 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark) {
         row(tr("Status"), c.status.empty() ? tr("ok") : esc(c.status));
         row(tr("Buffers"), locale.toString(qulonglong(c.buffers)));
         row(tr("Dropped records"), locale.toString(qulonglong(c.dropped_records)));
-        row(tr("Overhead"), QString::fromStdString(formatDuration(double(c.overhead_ns))));
+        row(tr("Overhead"), QString::fromStdString(data::formatDuration(double(c.overhead_ns))));
         h += QStringLiteral("</table>");
     }
     return h + QStringLiteral("</body></html>");

@@ -1,5 +1,5 @@
 #include "gui/app/TimelineView.h"
-#include "gui/app/RunStats.h"
+#include "data/analysis/KernelStats.h"
 
 #include <QHelpEvent>
 #include <QKeyEvent>
@@ -300,7 +300,7 @@ void TimelineView::paintRuler(QPainter& p, int w) {
         }
     }
     p.setPen(fg);
-    const QString scale = QString::fromStdString(formatDuration(m_nsPerPx * eventAreaWidth()));
+    const QString scale = QString::fromStdString(data::formatDuration(m_nsPerPx * eventAreaWidth()));
     p.drawText(QRect(8, 0, m_labelWidth - 16, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
                tr("Window %1").arg(scale));
 }
@@ -373,7 +373,7 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
         // Byte counters read best in binary units.
         const bool bytes = row.label.find("bytes") != std::string::npos;
         auto fmt = [&](double v) {
-            return bytes ? QString::fromStdString(formatBytes(v)) : QString::number(v, 'g', 4);
+            return bytes ? QString::fromStdString(data::formatBytes(v)) : QString::number(v, 'g', 4);
         };
         p.drawText(QRect(4, g.top + 1, 300, 12), Qt::AlignLeft | Qt::AlignTop,
                    QStringLiteral("%1 … %2").arg(fmt(row.counterMin), fmt(row.counterMax)));
@@ -544,11 +544,11 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
                 .arg(k, v);
     };
     line(tr("Start"),
-         QString::fromStdString(formatDuration(double(row.start[index] - m_data->begin()))));
-    line(tr("Duration"), QString::fromStdString(formatDuration(double(dur))));
+         QString::fromStdString(data::formatDuration(double(row.start[index] - m_data->begin()))));
+    line(tr("Duration"), QString::fromStdString(data::formatDuration(double(dur))));
     line(tr("Row"), QString::fromStdString(row.group + " / " + row.label).toHtmlEscaped());
     auto bytesLine = [&](uint64_t bytes) {
-        line(tr("Bytes"), QString::fromStdString(formatBytes(double(bytes))));
+        line(tr("Bytes"), QString::fromStdString(data::formatBytes(double(bytes))));
         if (dur > 0)
             line(tr("Bandwidth"),
                  QStringLiteral("%1 GB/s").arg(double(bytes) / double(dur), 0, 'f', 2));
@@ -569,7 +569,7 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
              QStringLiteral("%1 × %2 × %3").arg(k.block_x[i]).arg(k.block_y[i]).arg(k.block_z[i]));
         line(tr("Registers/thread"), QString::number(k.registers_per_thread[i]));
         line(tr("Shared memory"),
-             QString::fromStdString(formatBytes(k.shared_static[i] + k.shared_dynamic[i])));
+             QString::fromStdString(data::formatBytes(k.shared_static[i] + k.shared_dynamic[i])));
         line(tr("Correlation"), QString::number(k.correlation[i]));
         break;
     }
@@ -600,7 +600,7 @@ QString TimelineView::describeSpan(int64_t begin, int64_t end) const {
     size_t kernels = 0, copies = 0, api = 0;
     int64_t kernelNs = 0;
     uint64_t bytes = 0;
-    const TimeSpan s{begin, end};
+    const data::TimeSpan s{begin, end};
     for (size_t i = 0; i < run.kernels.size(); ++i)
         if (s.contains(run.kernels.start_ns[i], run.kernels.end_ns[i]))
             ++kernels, kernelNs += std::min(end, run.kernels.end_ns[i]) -
@@ -619,13 +619,13 @@ QString TimelineView::describeSpan(int64_t begin, int64_t end) const {
               "<tr><td style='color:gray;padding-right:8px'>Copies</td><td>%L6 (%7)</td></tr>"
               "<tr><td style='color:gray;padding-right:8px'>API "
               "calls</td><td>%L8</td></tr></table>")
-        .arg(QString::fromStdString(formatDuration(double(begin - m_data->begin()))))
-        .arg(QString::fromStdString(formatDuration(len)))
+        .arg(QString::fromStdString(data::formatDuration(double(begin - m_data->begin()))))
+        .arg(QString::fromStdString(data::formatDuration(len)))
         .arg(qulonglong(kernels))
-        .arg(QString::fromStdString(formatDuration(double(kernelNs))))
+        .arg(QString::fromStdString(data::formatDuration(double(kernelNs))))
         .arg(len > 0 ? 100.0 * double(kernelNs) / len : 0.0, 0, 'f', 1)
         .arg(qulonglong(copies))
-        .arg(QString::fromStdString(formatBytes(double(bytes))))
+        .arg(QString::fromStdString(data::formatBytes(double(bytes))))
         .arg(qulonglong(api));
 }
 

@@ -4,33 +4,17 @@
 #include "Commands.h"
 
 #include "data/RunFile.h"
-#include "data/import/ChromeTraceImport.h"
-#include "data/import/StackImport.h"
+#include "data/import/Importers.h"
 
 #include <cstdio>
 
 namespace ks::cli {
 namespace {
 
-// Guesses the format from the content: JSON starts with { or [; perf script has indented frame
-// lines under unindented headers; folded stacks are unindented "a;b;c COUNT" lines.
-std::string detectFormat(std::string_view text) {
-    const size_t first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return "";
-    if (text[first] == '{' || text[first] == '[') return "chrome-trace";
-    size_t lines = 0;
-    for (size_t pos = 0; pos < text.size() && lines < 200;) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view line = text.substr(pos, end - pos);
-        if (!line.empty() && line.front() != '#' &&
-            line.find_first_not_of(" \t\r") != std::string_view::npos) {
-            if (line.front() == ' ' || line.front() == '\t') return "perf-script";
-            ++lines;
-        }
-        pos = end + 1;
-    }
-    return "folded";
+// "chrome-trace" from the run's backend "imported:chrome-trace".
+std::string importedKind(const ks::data::Run& run) {
+    const std::string& b = run.info.backend;
+    return b.starts_with("imported:") ? b.substr(9) : b;
 }
 
 } // namespace
@@ -57,20 +41,11 @@ int cmdImport(const Args& args) {
     if (int(chrome) + int(folded) + int(perf) > 1)
         return p.fail("give at most one of --chrome-trace, --folded, --perf-script");
 
-    auto text = readTextFile(in);
-    if (!text) {
-        std::fprintf(stderr, "kernscope-cli import: %s\n", text.error().message.c_str());
-        return 2;
-    }
-    std::string format = chrome ? "chrome-trace" : folded ? "folded" : perf ? "perf-script" : "";
-    if (format.empty()) format = detectFormat(*text);
-    if (format.empty()) {
-        std::fprintf(stderr, "kernscope-cli import: %s: empty file\n", in.c_str());
-        return 2;
-    }
-    auto run = format == "chrome-trace" ? parseChromeTrace(*text, in)
-               : format == "folded"     ? parseFoldedStacks(*text, in)
-                                        : parsePerfScript(*text, in);
+    const std::string format = chrome   ? "chrome-trace"
+                               : folded ? "folded"
+                               : perf   ? "perf-script"
+                                        : "";
+    auto run = importFile(in, format);
     if (!run) {
         std::fprintf(stderr, "kernscope-cli import: %s\n", run.error().message.c_str());
         return 2;
@@ -82,7 +57,7 @@ int cmdImport(const Args& args) {
     }
     std::printf("imported %s (%s): %zu kernels, %zu copies, %zu API calls, %zu ranges, "
                 "%zu samples, %zu counters -> %s\n",
-                in.c_str(), format.c_str(), run->kernels.size(), run->memcpy.size(),
+                in.c_str(), importedKind(*run).c_str(), run->kernels.size(), run->memcpy.size(),
                 run->api.size(), run->ranges.size(), run->samples.size(), run->counters.size(),
                 out.c_str());
     return 0;

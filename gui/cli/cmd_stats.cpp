@@ -80,13 +80,13 @@ const std::vector<std::string> kTimeHeader = {"Time (%)", "Total", "Instances", 
 
 std::vector<std::string> timeCells(double pct, const DurationStats& s) {
     return {percent(pct),
-            formatDuration(double(s.total)),
+            data::formatDuration(double(s.total)),
             std::to_string(s.count),
-            formatDuration(s.avg),
-            formatDuration(s.median),
-            formatDuration(double(s.min)),
-            formatDuration(double(s.max)),
-            formatDuration(s.stddev)};
+            data::formatDuration(s.avg),
+            data::formatDuration(s.median),
+            data::formatDuration(double(s.min)),
+            data::formatDuration(double(s.max)),
+            data::formatDuration(s.stddev)};
 }
 
 template <class Row> size_t shown(const std::vector<Row>& rows, size_t limit) {

@@ -65,9 +65,7 @@ data::Run makeGuiRun(size_t kernels) {
     const uint32_t fwd = frame(train, "forward (libtrain.so)");
     const uint32_t bwd = frame(train, "backward (libtrain.so)");
     for (int i = 0; i < 100; ++i) {
-        run.samples.time_ns.push_back(1000 + i * 1000);
-        run.samples.thread.push_back(worker);
-        run.samples.stack.push_back(i < 30 ? fwd : i < 90 ? bwd : train);
+        run.samples.add(1000 + i * 1000, worker, i < 30 ? fwd : i < 90 ? bwd : train);
     }
     run.tensors.push_back(
         data::makeF32Tensor("step0/fc1/output", {4, 8}, std::vector<float>(32, 1.5f)));

@@ -11,7 +11,7 @@
 #include "gui/app/MemoryPage.h"
 #include "gui/app/MemoryStatsModel.h"
 #include "gui/app/RecordDialog.h"
-#include "gui/app/RunStats.h"
+#include "data/analysis/KernelStats.h"
 #include "gui/app/SummaryPage.h"
 #include "gui/app/TensorsPage.h"
 #include "gui/app/TimelinePage.h"
@@ -84,7 +84,7 @@ TEST_CASE("kernel statistics agree with NumPy", "[gui][stats]") {
     const std::string path = ks::test::writeGuiRun(dir, 2500);
     auto run = data::readRun(path);
     REQUIRE(run.ok());
-    auto check = [&](std::optional<TimeSpan> span) {
+    auto check = [&](std::optional<data::TimeSpan> span) {
         std::vector<std::string> args{path};
         if (span)
             args.push_back(std::to_string(span->begin)), args.push_back(std::to_string(span->end));
@@ -100,7 +100,7 @@ TEST_CASE("kernel statistics agree with NumPy", "[gui][stats]") {
             for (double x; f >> x;) v.push_back(x);
             expected[name] = v;
         }
-        const auto stats = computeKernelStats(*run, span);
+        const auto stats = data::computeKernelStats(*run, span);
         REQUIRE(stats.size() == expected.size());
         double totalPercent = 0;
         for (const auto& s : stats) {
@@ -120,7 +120,7 @@ TEST_CASE("kernel statistics agree with NumPy", "[gui][stats]") {
     };
     check(std::nullopt);
     const int64_t mid = (run->kernels.start_ns.front() + run->kernels.end_ns.back()) / 2;
-    check(TimeSpan{mid - 2000000, mid + 3000000});
+    check(data::TimeSpan{mid - 2000000, mid + 3000000});
 }
 
 TEST_CASE("theoretical occupancy follows the device limits", "[gui][stats]") {
@@ -131,15 +131,15 @@ TEST_CASE("theoretical occupancy follows the device limits", "[gui][stats]") {
     run.devices.shared_memory_per_sm[gpu] = 233472;
     const uint32_t cpu = run.addDevice("cpu", "Host");
     // 256 threads, 32 regs: 8 blocks x 8 warps = 64 warps: full occupancy.
-    REQUIRE(*theoreticalOccupancy(run, gpu, 256, 32, 0) == Approx(1.0));
+    REQUIRE(*data::theoreticalOccupancy(run, gpu, 256, 32, 0) == Approx(1.0));
     // 128 regs: 4096 regs per warp, 32768 per block -> 2 blocks = 16 of 64 warps.
-    REQUIRE(*theoreticalOccupancy(run, gpu, 256, 128, 0) == Approx(0.25));
+    REQUIRE(*data::theoreticalOccupancy(run, gpu, 256, 128, 0) == Approx(0.25));
     // 100 KiB shared per block -> 2 blocks of 8 warps.
-    REQUIRE(*theoreticalOccupancy(run, gpu, 256, 32, 100 * 1024) == Approx(0.25));
+    REQUIRE(*data::theoreticalOccupancy(run, gpu, 256, 32, 100 * 1024) == Approx(0.25));
     // 32-thread blocks are capped by 32 blocks per SM: 32 of 64 warps.
-    REQUIRE(*theoreticalOccupancy(run, gpu, 32, 16, 0) == Approx(0.5));
-    REQUIRE_FALSE(theoreticalOccupancy(run, cpu, 256, 32, 0).has_value());
-    REQUIRE_FALSE(theoreticalOccupancy(run, 9, 256, 32, 0).has_value());
+    REQUIRE(*data::theoreticalOccupancy(run, gpu, 32, 16, 0) == Approx(0.5));
+    REQUIRE_FALSE(data::theoreticalOccupancy(run, cpu, 256, 32, 0).has_value());
+    REQUIRE_FALSE(data::theoreticalOccupancy(run, 9, 256, 32, 0).has_value());
 }
 
 TEST_CASE("models pass QAbstractItemModelTester", "[gui][models]") {
@@ -147,7 +147,7 @@ TEST_CASE("models pass QAbstractItemModelTester", "[gui][models]") {
     auto run = ks::test::makeGuiRun(1200);
     KernelStatsModel kernels;
     QAbstractItemModelTester t1(&kernels, QAbstractItemModelTester::FailureReportingMode::Fatal);
-    kernels.setStats(computeKernelStats(run));
+    kernels.setStats(data::computeKernelStats(run));
     REQUIRE(kernels.rowCount() == 12);
     QSortFilterProxyModel proxy;
     proxy.setSourceModel(&kernels);
@@ -169,7 +169,7 @@ TEST_CASE("models pass QAbstractItemModelTester", "[gui][models]") {
 
     MemoryStatsModel memory;
     QAbstractItemModelTester t3(&memory, QAbstractItemModelTester::FailureReportingMode::Fatal);
-    memory.setStats(computeCopyStats(run));
+    memory.setStats(data::computeCopyStats(run));
     REQUIRE(memory.rowCount() >= 2);
     uint64_t count = 0;
     for (const auto& s : memory.stats()) {

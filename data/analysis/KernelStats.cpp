@@ -1,4 +1,4 @@
-#include "gui/app/RunStats.h"
+#include "data/analysis/KernelStats.h"
 #include "data/Summary.h"
 
 #include <algorithm>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <unordered_map>
 
-namespace ks::gui {
+namespace ks::data {
 
 std::optional<double> theoreticalOccupancy(const data::Run& run, uint32_t device,
                                            uint32_t threadsPerBlock, uint32_t registersPerThread,
@@ -116,20 +116,6 @@ std::vector<CopyStat> computeCopyStats(const data::Run& run, std::optional<TimeS
     return out;
 }
 
-std::string formatDuration(double ns) {
-    char buf[64];
-    const double a = std::fabs(ns);
-    if (a < 1e3)
-        std::snprintf(buf, sizeof buf, "%.0f ns", ns);
-    else if (a < 1e6)
-        std::snprintf(buf, sizeof buf, "%.3g µs", ns / 1e3);
-    else if (a < 1e9)
-        std::snprintf(buf, sizeof buf, "%.3g ms", ns / 1e6);
-    else
-        std::snprintf(buf, sizeof buf, "%.3f s", ns / 1e9);
-    return buf;
-}
-
 std::string formatBytes(double bytes) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     int u = 0;
@@ -139,4 +125,4 @@ std::string formatBytes(double bytes) {
     return buf;
 }
 
-} // namespace ks::gui
+} // namespace ks::data

@@ -1,14 +1,16 @@
 #pragma once
-// Per-kernel and per-copy-kind statistics for the Kernels and Memory pages, optionally limited to
-// a time span (the timeline's selection). Plain C++: computed on a worker thread.
+// Per-kernel statistics with launch configuration and theoretical occupancy, and per-copy-kind
+// statistics, optionally limited to a time span (a timeline selection). Used by the window and
+// by kernscope-cli.
 #include "data/Run.h"
+#include "data/Summary.h" // formatDuration
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace ks::gui {
+namespace ks::data {
 
 struct KernelStat {
     uint32_t name = 0; // string id
@@ -48,9 +50,7 @@ std::optional<double> theoreticalOccupancy(const data::Run& run, uint32_t device
                                            uint32_t threadsPerBlock, uint32_t registersPerThread,
                                            uint32_t sharedBytesPerBlock);
 
-// "12.3 µs", "4.56 ms", "1.20 s": adaptive units for durations in nanoseconds.
-std::string formatDuration(double ns);
 // "1.5 MiB"
 std::string formatBytes(double bytes);
 
-} // namespace ks::gui
+} // namespace ks::data

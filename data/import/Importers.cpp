@@ -1,0 +1,155 @@
+#include "data/import/Importers.h"
+#include "data/import/ChromeTraceImport.h"
+#include "data/import/StackImport.h"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+
+namespace ks::data {
+namespace {
+
+std::string_view trimmedStart(std::string_view head) {
+    const size_t first = head.find_first_not_of(" \t\r\n");
+    return first == std::string_view::npos ? std::string_view{} : head.substr(first);
+}
+
+int sniffChrome(std::string_view head, std::string_view) {
+    const std::string_view t = trimmedStart(head);
+    if (t.empty() || (t.front() != '{' && t.front() != '[')) return 0;
+    return t.find("traceEvents") != std::string_view::npos ||
+                   t.find("\"ph\"") != std::string_view::npos
+               ? 80
+               : 30;
+}
+
+// perf script: unindented sample headers with indented frame lines below them.
+int sniffPerfScript(std::string_view head, std::string_view) {
+    size_t headers = 0, frames = 0;
+    for (size_t pos = 0; pos < head.size();) {
+        size_t end = head.find('\n', pos);
+        if (end == std::string_view::npos) end = head.size();
+        const std::string_view line = head.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.empty() || line.front() == '#' ||
+            line.find_first_not_of(" \t\r") == std::string_view::npos)
+            continue;
+        if (line.front() == ' ' || line.front() == '\t')
+            ++frames;
+        else
+            ++headers;
+    }
+    return frames > 0 && headers > 0 ? 60 : 0;
+}
+
+// Folded stacks: "a;b;c COUNT" lines. Accepted as the fallback for any text.
+int sniffFolded(std::string_view head, std::string_view) {
+    const std::string_view t = trimmedStart(head);
+    if (t.empty() || t.front() == '{' || t.front() == '[') return 0;
+    if (std::any_of(head.begin(), head.end(), [](char c) { return c == '\0'; })) return 0;
+    return 10;
+}
+
+Result<Run> loadChrome(const std::string& path, const ImportOptions&) {
+    return importChromeTrace(path);
+}
+Result<Run> loadFolded(const std::string& path, const ImportOptions&) {
+    return importFoldedStacks(path);
+}
+Result<Run> loadPerf(const std::string& path, const ImportOptions&) {
+    return importPerfScript(path);
+}
+
+// What a file we do not read looks like, from its first bytes; empty when nothing is recognised.
+std::string recogniseForeign(std::string_view head, std::string_view path) {
+    auto starts = [&](std::string_view magic) { return head.starts_with(magic); };
+    auto endsWith = [&](std::string_view suffix) { return path.ends_with(suffix); };
+    if (endsWith(".nsys-rep") || endsWith(".qdrep"))
+        return "an Nsight Systems report; export it with 'nsys export --type sqlite' and open the "
+               ".sqlite file";
+    if (starts("SQLite format 3")) return "an SQLite database that is not an nsys export";
+    if (starts("\x89PNG")) return "a PNG image";
+    if (starts("\xff\xd8\xff")) return "a JPEG image";
+    if (starts("%PDF")) return "a PDF document";
+    if (starts("\x80\x02") || starts("\x80\x03") || starts("\x80\x04") || starts("\x80\x05"))
+        return "a Python pickle (never read: save tensors as .npy/.npz/safetensors)";
+    if (starts("PK\x03\x04"))
+        return "a zip archive (a PyTorch .pt checkpoint or .npz; open .npz references as "
+               "references)";
+    if (starts("\x1f\x8b")) return "a gzip-compressed file; decompress it first";
+    if (starts("\x93NUMPY")) return "a NumPy .npy array (open it as a reference)";
+    if (looksLikeHdf5(head)) return "an HDF5 file (a run file or an h5py reference)";
+    if (starts("\x7f"
+               "ELF"))
+        return "an executable (profile it with 'kernscope-cli record -- PROGRAM')";
+    if (starts("PERFILE2")) return "a perf.data file; convert it with 'perf script > perf.txt'";
+    return {};
+}
+
+std::string knownFormats() {
+    std::string out;
+    for (const Importer& i : importers()) out += (out.empty() ? "" : ", ") + std::string(i.id);
+    return out;
+}
+
+Result<std::string> readHead(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{path + ": cannot open"};
+    std::string head(kSniffBytes, '\0');
+    in.read(head.data(), std::streamsize(head.size()));
+    head.resize(size_t(in.gcount()));
+    return head;
+}
+
+} // namespace
+
+bool looksLikeHdf5(std::string_view head) {
+    return head.starts_with("\x89HDF\r\n\x1a\n");
+}
+
+const std::vector<Importer>& importers() {
+    static const std::vector<Importer> all = {
+        {"chrome-trace", "Chrome/Kineto trace JSON (PyTorch profiler, Perfetto JSON)", sniffChrome,
+         loadChrome},
+        {"perf-script", "the text output of 'perf script'", sniffPerfScript, loadPerf},
+        {"folded", "folded stacks: 'outer;inner;leaf COUNT' per line", sniffFolded, loadFolded},
+    };
+    return all;
+}
+
+const Importer* findImporter(std::string_view id) {
+    for (const Importer& i : importers())
+        if (id == i.id) return &i;
+    return nullptr;
+}
+
+Result<const Importer*> detectImporter(const std::string& path) {
+    auto head = readHead(path);
+    if (!head) return head.error();
+    if (head->empty()) return Error{path + ": empty file"};
+    if (std::string foreign = recogniseForeign(*head, path); !foreign.empty())
+        return Error{path + ": looks like " + foreign + "; Kernscope imports " + knownFormats()};
+    const Importer* best = nullptr;
+    int bestScore = 0;
+    for (const Importer& i : importers()) {
+        const int score = i.sniff(*head, path);
+        if (score > bestScore) best = &i, bestScore = score;
+    }
+    if (!best) return Error{path + ": not a format Kernscope imports (" + knownFormats() + ")"};
+    return best;
+}
+
+Result<Run> importFile(const std::string& path, std::string_view format,
+                       const ImportOptions& options) {
+    const Importer* importer = nullptr;
+    if (format.empty()) {
+        auto detected = detectImporter(path);
+        if (!detected) return detected.error();
+        importer = *detected;
+    } else if (!(importer = findImporter(format))) {
+        return Error{"unknown format '" + std::string(format) + "' (" + knownFormats() + ")"};
+    }
+    return importer->load(path, options);
+}
+
+} // namespace ks::data
