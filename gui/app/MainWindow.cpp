@@ -1,4 +1,5 @@
 #include "gui/app/MainWindow.h"
+#include "gui/app/AboutDialog.h"
 #include "gui/app/FlamePage.h"
 #include "gui/app/KernelsPage.h"
 #include "gui/app/MemoryPage.h"
@@ -232,12 +233,7 @@ void MainWindow::buildMenus() {
                        "CSV</td></tr></table>"));
             })
         ->setShortcut(QKeySequence::HelpContents);
-    help->addAction(tr("&About Kernscope"), this, [this] {
-        QMessageBox::about(this, tr("About Kernscope"),
-                           tr("<b>Kernscope %1</b><br>GPU/CPU profiler and numerical diff viewer "
-                              "for machine-learning code.")
-                               .arg(QCoreApplication::applicationVersion()));
-    });
+    help->addAction(tr("&About Kernscope"), this, [this] { AboutDialog(this).exec(); });
 }
 
 void MainWindow::openRun(const QString& path) {

@@ -6,6 +6,7 @@
 #include "gui/app/MainWindow.h"
 #include "gui/app/Screenshots.h"
 #include "gui/app/TimelineBench.h"
+#include "ks_version.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Kernscope"));
     QApplication::setApplicationName(QStringLiteral("kernscope"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setApplicationVersion(QStringLiteral(KS_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("io.github.kernscope.Kernscope"));
     QApplication::setStyle(QStringLiteral("Fusion"));
 

@@ -1,5 +1,6 @@
 // kernscope-cli: Kernscope without a window, for scripts and CI.
 #include "Commands.h"
+#include "ks_version.h"
 
 #include <cstdio>
 #include <cstring>
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (name == "--version") {
-        std::printf("kernscope-cli 0.1.0\n");
+        std::printf("kernscope-cli %s\n", KS_VERSION);
         return 0;
     }
     for (const auto& c : kCommands)
