@@ -1,5 +1,5 @@
 #pragma once
-// The run model (DESIGN.md): metadata, devices, a string table and columnar tables.
+// The run model (data/RUNFILE.md): metadata, devices, a string table and columnar tables.
 // Every table is a struct of equally long vectors; forEachColumn() names them the way the HDF5
 // run file does, so the writer, the reader and the validators share one description.
 #include "data/StringTable.h"
@@ -161,7 +161,7 @@ struct DeviceTable {
     size_t size() const { return id.size(); }
 };
 
-// /meta/threads (an addition to DESIGN.md's schema): names for thread ids used in the tables.
+// /meta/threads (data/RUNFILE.md): names for thread ids used in the tables.
 struct ThreadTable {
     std::vector<uint32_t> id, name;
     static constexpr const char* kPath = "/meta/threads";

@@ -1,5 +1,5 @@
 #pragma once
-// Interned UTF-8 strings. Stored on disk as one byte blob plus n+1 offsets (see DESIGN.md).
+// Interned UTF-8 strings. Stored on disk as one byte blob plus n+1 offsets (data/RUNFILE.md).
 #include <cstdint>
 #include <string>
 #include <string_view>

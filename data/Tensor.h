@@ -13,7 +13,7 @@ struct Tensor {
     DType dtype = DType::F32;
     std::vector<int64_t> shape; // empty = scalar
     std::vector<std::byte> bytes; // numel() * dtypeSize(dtype) bytes, C order, little-endian
-    // Attributes (DESIGN.md): role is input|param|output|grad; op names the operation kind.
+    // Attributes (data/RUNFILE.md): role is input|param|output|grad; op names the operation kind.
     std::string role;
     std::string op;
     std::string layer;

@@ -5,6 +5,7 @@
 #   packaging/dev.sh test   install what is missing, build, run the whole test suite (CTest)
 #   packaging/dev.sh build  install what is missing and build
 #   packaging/dev.sh bench  build and run the benchmarks (prints figures and ratios)
+#   packaging/dev.sh package  build the Debian package (BUILD_DIR/kernscope_*.deb), run lintian
 #   packaging/dev.sh deps   only install the Debian packages
 # Environment: BUILD_DIR (default build), KS_JOBS (default: number of cores).
 set -euo pipefail
@@ -81,14 +82,28 @@ run_bench() {
     "$ROOT/tests/bench/run_all.sh" "$BUILD_DIR"
 }
 
+# The .deb from the install rules (packaging/Packaging.cmake), then lintian: errors fail.
+build_package() {
+    build
+    log "building the Debian package"
+    (cd "$BUILD_DIR" && cpack -G DEB)
+    local deb
+    deb="$(ls -t "$BUILD_DIR"/kernscope_*.deb | head -1)"
+    dpkg-deb -I "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Installed-Size\):/  \1:/p'
+    log "lintian $deb"
+    lintian --fail-on error --display-info "$deb"
+    log "package: $deb (install: sudo apt install $deb)"
+}
+
 case "${1:-}" in
 run) run_main_job ;;
 test) run_tests ;;
 build) build ;;
 bench) run_bench ;;
+package) build_package ;;
 deps) install_deps ;;
 *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

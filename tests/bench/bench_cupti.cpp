@@ -1,5 +1,5 @@
 // Translation throughput of the CUPTI collector: records per second from fake buffers on one
-// core. Goal (issue 4): >= 20 million records/s, so collection never becomes the bottleneck.
+// core. Goal: >= 20 million records/s, so collection never becomes the bottleneck.
 //   bench_cupti [records]   prints "translate: N records in T ms = R M records/s" lines
 // The columns' memory is part of the cost: on a machine where page faults are slow (VMs), run it
 // also with GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295 so freed memory is reused and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CUPTI collector translation throughput (issue 4), one core. $1: the build folder.
+# CUPTI collector translation throughput, one core. $1: the build folder.
 # Printed twice: with fresh memory for the columns (includes first-touch page faults, which are
 # slow on VMs), and with glibc keeping freed memory (the translation work alone).
 set -euo pipefail

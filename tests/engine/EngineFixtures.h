@@ -26,7 +26,7 @@ CloseResult allClose(const std::vector<float>& a, const data::Tensor& ref, doubl
                      double atol);
 CloseResult allClose(const data::Tensor& a, const data::Tensor& ref, double rtol, double atol);
 
-// Tolerances of the issue.
+// Tolerances the engine's results are held to against the PyTorch references.
 constexpr double kMatmulRtol = 1e-6, kMatmulAtol = 1e-5;
 constexpr double kSoftmaxRtol = 1e-5, kSoftmaxAtol = 1e-4;
 constexpr double kBackwardRtol = 1e-4, kBackwardAtol = 1e-3;

@@ -1,4 +1,4 @@
-// The gradient check meets the goals and stores its tensor pairs.
+// The gradient check meets its goals (GradCheck.h) and stores its tensor pairs.
 #include "engine/GradCheck.h"
 
 #include <catch2/catch.hpp>

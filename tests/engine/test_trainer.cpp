@@ -16,7 +16,7 @@ using namespace ks::test;
 
 namespace {
 
-// Tolerance preset of a tensor, as the issue sets them: gradients "backward", softmax and the
+// Tolerance preset of a tensor: gradients "backward", softmax and the
 // loss "softmax", everything else "matmul". From step 1 on every tensor depends on parameters
 // updated from gradients, so it gets the backward preset too (Adam divides by sqrt(v) and turns
 // the rounding of tiny gradients into differences of ~1e-5 in the next step's outputs).
