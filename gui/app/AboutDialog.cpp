@@ -33,7 +33,7 @@ AboutDialog::AboutDialog(QWidget* parent) : QDialog(parent) {
     text->setWordWrap(true);
     text->setText(
         tr("<h2 style='margin-bottom:2px'>Kernscope %1</h2>"
-           "<p>GPU/CPU profiler and numerical diff viewer for machine-learning code.</p>"
+           "<p>GPU/CPU profiler and numerical diff viewer for machine&#8209;learning code.</p>"
            "<p>Where does the time go, and is it numerically right? Timelines, kernel "
            "statistics, CPU flame graphs and tensor error heatmaps of one run, in one file "
            "and one window.</p>"
@@ -50,6 +50,9 @@ AboutDialog::AboutDialog(QWidget* parent) : QDialog(parent) {
     connect(copy, &QPushButton::clicked, this,
             [] { QGuiApplication::clipboard()->setText(versionLine()); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    QPushButton* close = buttons->button(QDialogButtonBox::Close);
+    close->setDefault(true);
+    close->setFocus();
 
     auto* top = new QHBoxLayout;
     top->setSpacing(18);

@@ -22,6 +22,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressDialog>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -374,7 +375,14 @@ void MainWindow::setTheme(Theme theme) {
 
 void MainWindow::restoreLayout() {
     QSettings s;
-    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray())) {
+        // First start: most of the screen, centred (the size hint is far too small for tables).
+        if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+            const QRect area = screen->availableGeometry();
+            resize(area.size() * 0.8);
+            move(area.center() - rect().center());
+        }
+    }
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     m_timeline->splitter()->restoreState(
         s.value(QStringLiteral("window/timelineSplitter")).toByteArray());

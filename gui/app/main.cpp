@@ -23,8 +23,10 @@ int main(int argc, char** argv) {
     QApplication::setStyle(QStringLiteral("Fusion"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Kernscope: GPU/CPU profiler and numerical diff viewer"));
+    parser.setApplicationDescription(QStringLiteral(
+        "Kernscope: GPU/CPU profiler and numerical diff viewer.\n\n"
+        "Opens run files (*.ksr.h5) made by 'kernscope-cli record' and imports "
+        "other tools' profiles\n(the formats 'kernscope-cli import --help' lists)."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("files"),

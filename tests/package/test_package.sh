@@ -3,13 +3,15 @@
 # scratch root with `dpkg -x` (the real dependencies are already installed here), and run from
 # there. Three CTest steps share one package (a CTest fixture):
 #   test_package.sh build   BUILD_DIR VERSION   cpack -> BUILD_DIR/package-test/kernscope_*.deb
-#   test_package.sh run     BUILD_DIR VERSION   unpack; record, stats, compare, the window, files
+#   test_package.sh run     BUILD_DIR VERSION [FILE...]   unpack; record, stats, compare, the
+#                           window, the installed files (FILE...: more that must be there)
 #   test_package.sh lintian BUILD_DIR VERSION   lintian: no errors (warnings are printed)
 # Exit 77 (CTest: skipped) when a tool this needs is missing, saying which.
 set -euo pipefail
 MODE="${1:?mode}"
 BUILD="$(cd "${2:?build dir}" && pwd)"
 VERSION="${3:?version}"
+EXTRA_FILES=("${@:4}") # files this build must also ship (the injection library, the header)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY="$(command -v python3)"
 OUT="$BUILD/package-test"
@@ -74,6 +76,7 @@ check_files() {
     for size in 16 22 24 32 48 64 128 256; do
         files+=("usr/share/icons/hicolor/${size}x${size}/apps/io.github.kernscope.Kernscope.png")
     done
+    files+=("${EXTRA_FILES[@]}")
     for f in "${files[@]}"; do [ -s "$root/$f" ] || missing+=("$f"); done
     [ ${#missing[@]} -eq 0 ] || fail "missing from the package: ${missing[*]}"
     # Nothing may point back into the build tree.
