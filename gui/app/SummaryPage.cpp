@@ -162,9 +162,10 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark) {
              table({tr("Time (%)"), tr("Total"), tr("Instances"), tr("Avg"), tr("Name")});
         for (size_t i = 0; i < std::min<size_t>(10, stats.size()); ++i) {
             const auto& s = stats[i];
-            // A bar behind the percentage makes the distribution readable at a glance.
+            // A bar behind the percentage makes the distribution readable at a glance. The cell
+            // has a fixed width: otherwise Qt squeezes the label beside the bar digit by digit.
             h +=
-                QStringLiteral("<tr><td><table cellspacing='0' cellpadding='0'><tr>"
+                QStringLiteral("<tr><td width='130'><table cellspacing='0' cellpadding='0'><tr>"
                                "<td width='%1' bgcolor='#4f8ef7'></td>"
                                "<td nowrap>&nbsp;%2</td></tr></table></td><td align='right'>%3</td>"
                                "<td align='right'>%4</td><td align='right'>%5</td><td>%6</td></tr>")
