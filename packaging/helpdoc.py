@@ -27,9 +27,11 @@ def run_help(binary, args):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="ks-helpdoc-"))
     proc = subprocess.run([binary, *args], capture_output=True, text=True, env=env, timeout=60)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        sys.exit(f"helpdoc: '{binary} {' '.join(args)}' failed (exit {proc.returncode}): "
-                 f"{proc.stderr.strip()[:300]}")
+    if not proc.stdout.strip():
+        sys.exit(f"helpdoc: '{binary} {' '.join(args)}' printed no help (exit "
+                 f"{proc.returncode}): {proc.stderr.strip()[:300]}")
+    if proc.returncode != 0:  # tests/cli checks the exit code; the text is still the help
+        print(f"helpdoc: warning: '{' '.join(args)}' exited {proc.returncode}", file=sys.stderr)
     return proc.stdout
 
 
