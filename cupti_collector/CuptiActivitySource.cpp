@@ -1,7 +1,8 @@
 #include "cupti_collector/CuptiActivitySource.h"
 
+#include "cupti_collector/CuptiApi.h"
+
 #include <cuda_runtime_api.h>
-#include <cupti.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -54,20 +55,22 @@ std::string_view kindName(CUpti_ActivityKind kind) {
     }
 }
 
-// NVTX finds its tool through NVTX_INJECTION64_PATH; point it at the libcupti we are linked with
-// so NVTX ranges reach CUPTI's MARKER records (must happen before the first NVTX call).
-void setNvtxInjection() {
+// NVTX finds its tool through NVTX_INJECTION64_PATH; point it at the libcupti we loaded so NVTX
+// ranges reach CUPTI's MARKER records (must happen before the first NVTX call).
+void setNvtxInjection(const CuptiApi& api) {
     if (std::getenv("NVTX_INJECTION64_PATH")) return;
     Dl_info info{};
-    if (dladdr(reinterpret_cast<void*>(&cuptiActivityEnable), &info) && info.dli_fname)
+    if (dladdr(reinterpret_cast<void*>(api.activityEnable), &info) && info.dli_fname)
         setenv("NVTX_INJECTION64_PATH", info.dli_fname, 0);
 }
 
 } // namespace
 
 std::string cuptiErrorText(CUptiResult result) {
+    const CuptiApi* api = CuptiApi::get();
     const char* text = nullptr;
-    if (cuptiGetResultString(result, &text) != CUPTI_SUCCESS || !text) text = "unknown CUPTI error";
+    if (!api || api->getResultString(result, &text) != CUPTI_SUCCESS || !text)
+        text = "unknown CUPTI error";
     return std::string(text) + " (" + std::to_string(int(result)) + ")";
 }
 
@@ -79,23 +82,26 @@ CuptiActivitySource::~CuptiActivitySource() {
 }
 
 data::Status CuptiActivitySource::enable(const SourceOptions& options, BufferSink* sink) {
+    std::string whyNoCupti;
+    const CuptiApi* api = CuptiApi::get(&whyNoCupti);
+    if (!api) return data::makeError("GPU activity unavailable: " + whyNoCupti);
     BufferSink* none = nullptr;
     if (!g_sink.compare_exchange_strong(none, sink))
         return data::makeError(
             "GPU activity unavailable: another Kernscope collection is active in this process");
     auto fail = [&](std::string what, CUptiResult r) {
-        for (CUpti_ActivityKind k : m_enabled) cuptiActivityDisable(k);
+        for (CUpti_ActivityKind k : m_enabled) api->activityDisable(k);
         m_enabled.clear();
         g_sink = nullptr;
         return data::Status(
             data::makeError("GPU activity unavailable: " + what + ": " + cuptiErrorText(r)));
     };
-    setNvtxInjection();
+    setNvtxInjection(*api);
     // gettid rather than pthread_self: the ids other tools (perf, /proc) show.
-    if (CUptiResult r = cuptiSetThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM);
+    if (CUptiResult r = api->setThreadIdType(CUPTI_ACTIVITY_THREAD_ID_TYPE_SYSTEM);
         r != CUPTI_SUCCESS)
         m_warnings.push_back("host thread ids are pthread ids: " + cuptiErrorText(r));
-    if (CUptiResult r = cuptiActivityRegisterCallbacks(onBufferRequested, onBufferCompleted);
+    if (CUptiResult r = api->activityRegisterCallbacks(onBufferRequested, onBufferCompleted);
         r != CUPTI_SUCCESS)
         return fail("cuptiActivityRegisterCallbacks failed", r);
 
@@ -105,7 +111,7 @@ data::Status CuptiActivitySource::enable(const SourceOptions& options, BufferSin
     // Without these the run is not worth having: their failure means CUPTI cannot collect.
     for (CUpti_ActivityKind k : {kernelKind, CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET,
                                  CUPTI_ACTIVITY_KIND_RUNTIME}) {
-        if (CUptiResult r = cuptiActivityEnable(k); r != CUPTI_SUCCESS)
+        if (CUptiResult r = api->activityEnable(k); r != CUPTI_SUCCESS)
             return fail("cuptiActivityEnable(" + std::string(kindName(k)) + ") failed", r);
         m_enabled.push_back(k);
     }
@@ -113,7 +119,7 @@ data::Status CuptiActivitySource::enable(const SourceOptions& options, BufferSin
     for (CUpti_ActivityKind k :
          {CUPTI_ACTIVITY_KIND_MEMCPY2, CUPTI_ACTIVITY_KIND_DRIVER, CUPTI_ACTIVITY_KIND_MARKER,
           CUPTI_ACTIVITY_KIND_SYNCHRONIZATION, CUPTI_ACTIVITY_KIND_OVERHEAD}) {
-        if (CUptiResult r = cuptiActivityEnable(k); r != CUPTI_SUCCESS)
+        if (CUptiResult r = api->activityEnable(k); r != CUPTI_SUCCESS)
             m_warnings.push_back(std::string(kindName(k)) +
                                  " records not collected: " + cuptiErrorText(r));
         else
@@ -124,40 +130,49 @@ data::Status CuptiActivitySource::enable(const SourceOptions& options, BufferSin
 }
 
 void CuptiActivitySource::disable() {
-    for (CUpti_ActivityKind k : m_enabled) cuptiActivityDisable(k);
+    const CuptiApi* api = CuptiApi::get();
+    if (!api) return; // nothing was enabled
+    for (CUpti_ActivityKind k : m_enabled) api->activityDisable(k);
     m_enabled.clear();
 }
 
 void CuptiActivitySource::flush() {
-    if (!m_active) return;
-    if (CUptiResult r = cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED); r != CUPTI_SUCCESS)
+    if (!m_active) return; // active only once CUPTI was loaded
+    if (CUptiResult r = CuptiApi::get()->activityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+        r != CUPTI_SUCCESS)
         m_warnings.push_back("cuptiActivityFlushAll failed: " + cuptiErrorText(r));
     m_active = false;
     g_sink = nullptr; // after a forced flush every buffer has come back
 }
 
 uint64_t CuptiActivitySource::takeDroppedRecords() {
+    const CuptiApi* api = CuptiApi::get();
     size_t dropped = 0;
-    if (cuptiActivityGetNumDroppedRecords(nullptr, 0, &dropped) != CUPTI_SUCCESS) return 0;
+    if (!api || api->activityGetNumDroppedRecords(nullptr, 0, &dropped) != CUPTI_SUCCESS) return 0;
     return dropped;
 }
 
 uint64_t CuptiActivitySource::timestampNs() {
+    const CuptiApi* api = CuptiApi::get();
     uint64_t t = 0;
-    cuptiGetTimestamp(&t);
+    if (api) api->getTimestamp(&t);
     return t;
 }
 
 bool CuptiActivitySource::nextRecord(uint8_t* buffer, size_t validSize, CUpti_Activity*& record) {
-    return validSize > 0 && cuptiActivityGetNextRecord(buffer, validSize, &record) == CUPTI_SUCCESS;
+    const CuptiApi* api = CuptiApi::get();
+    return api && validSize > 0 &&
+           api->activityGetNextRecord(buffer, validSize, &record) == CUPTI_SUCCESS;
 }
 
 std::string CuptiActivitySource::apiName(CUpti_ActivityKind kind, uint32_t callbackId) {
     const CUpti_CallbackDomain domain = kind == CUPTI_ACTIVITY_KIND_DRIVER
                                             ? CUPTI_CB_DOMAIN_DRIVER_API
                                             : CUPTI_CB_DOMAIN_RUNTIME_API;
+    const CuptiApi* api = CuptiApi::get();
     const char* name = nullptr;
-    if (cuptiGetCallbackName(domain, callbackId, &name) != CUPTI_SUCCESS || !name) return {};
+    if (!api || api->getCallbackName(domain, callbackId, &name) != CUPTI_SUCCESS || !name)
+        return {};
     // "cudaMemcpy_v3020" -> "cudaMemcpy": the version suffix means nothing to a reader.
     std::string s(name);
     const size_t v = s.rfind("_v");

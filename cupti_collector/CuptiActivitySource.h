@@ -1,6 +1,7 @@
 #pragma once
-// The thin adapter over the CUPTI Activity API. Everything it does is a direct CUPTI or CUDA
-// runtime call; the logic lives in the collector and the translator, tested with the fake.
+// The thin adapter over the CUPTI Activity API. Everything it does is a direct CUPTI call (through
+// CuptiApi, loaded at run time) or a CUDA runtime call (linked statically); the logic lives in the
+// collector and the translator, tested with the fake.
 // CUPTI allows one client per process: a second enable() while one is active fails.
 #include "cupti_collector/ActivitySource.h"
 

@@ -4,6 +4,7 @@
 #include "cupti_collector/ClockMapping.h"
 #include "cupti_collector/Collector.h"
 #include "cupti_collector/CuptiActivitySource.h"
+#include "cupti_collector/CuptiApi.h"
 
 #include <catch2/catch.hpp>
 #include <cupti.h>
@@ -46,6 +47,24 @@ TEST_CASE("cupti: without a driver the real collector reports GPU activity unava
         INFO(m);
         CHECK(m.rfind("GPU activity unavailable: ", 0) == 0);
         CHECK(m.find(cuptiErrorText(CUPTI_ERROR_UNKNOWN)) != std::string::npos);
+    }
+}
+
+// Run by tests/cli/run_without_cuda.sh with the toolkit hidden (hidden tag: it needs that).
+TEST_CASE("cupti: without libcupti the collector says so and the adapter stays inert",
+          "[.nocupti]") {
+    std::string why;
+    REQUIRE(CuptiApi::get(&why) == nullptr);
+    CHECK(why.rfind("libcupti not found (libcupti.so.", 0) == 0);
+    CuptiActivitySource source;
+    CHECK(source.apiName(CUPTI_ACTIVITY_KIND_RUNTIME, CUPTI_RUNTIME_TRACE_CBID_cudaMemcpy_v3020)
+              .empty());
+    CHECK(source.timestampNs() == 0);
+    CHECK(cuptiErrorText(CUPTI_ERROR_UNKNOWN) == "unknown CUPTI error (999)");
+    for (int attempt = 0; attempt < 2; ++attempt) { // the answer is the same each time
+        auto c = Collector::start(std::make_unique<CuptiActivitySource>(), {}, realtimeNowNs());
+        REQUIRE_FALSE(c.ok());
+        CHECK(c.error().message == "GPU activity unavailable: " + why);
     }
 }
 
