@@ -22,7 +22,7 @@ std::string importedKind(const ks::data::Run& run) {
 int cmdImport(const Args& args) {
     using namespace ks::data;
     std::string in, out;
-    bool chrome = false, folded = false, perf = false;
+    bool chrome = false, folded = false, perf = false, nsys = false, shortNames = false;
     ArgParser p("import", "Convert another tool's trace into a Kernscope run file.");
     p.positional("IN", &in, "the trace to import");
     p.option("--output", &out, "RUN.ksr.h5", "the run file to write (required)");
@@ -31,6 +31,9 @@ int cmdImport(const Args& args) {
            "Chrome/Kineto trace JSON (PyTorch profiler export_chrome_trace, Perfetto JSON)");
     p.flag("--folded", &folded, "folded stacks: 'outer;inner;leaf COUNT' per line");
     p.flag("--perf-script", &perf, "the text output of 'perf script'");
+    p.flag("--nsys", &nsys, "an Nsight Systems SQLite export ('nsys export --type sqlite')");
+    p.flag("--short-names", &shortNames,
+           "nsys: kernels by their short names (nsys stats ':base') instead of demangled ones");
     p.epilog(
         "The format is detected from the content when no format option is given.\n"
         "examples:\n"
@@ -38,14 +41,17 @@ int cmdImport(const Args& args) {
         "  perf script > perf.txt && kernscope-cli import perf.txt --perf-script -o perf.ksr.h5");
     if (auto code = p.parse(args)) return *code;
     if (out.empty()) return p.fail("missing --output RUN.ksr.h5");
-    if (int(chrome) + int(folded) + int(perf) > 1)
-        return p.fail("give at most one of --chrome-trace, --folded, --perf-script");
+    if (int(chrome) + int(folded) + int(perf) + int(nsys) > 1)
+        return p.fail("give at most one of --chrome-trace, --folded, --perf-script, --nsys");
 
     const std::string format = chrome   ? "chrome-trace"
                                : folded ? "folded"
                                : perf   ? "perf-script"
+                               : nsys   ? "nsys"
                                         : "";
-    auto run = importFile(in, format);
+    ImportOptions options;
+    options.shortKernelNames = shortNames;
+    auto run = importFile(in, format, options);
     if (!run) {
         std::fprintf(stderr, "kernscope-cli import: %s\n", run.error().message.c_str());
         return 2;
@@ -55,11 +61,13 @@ int cmdImport(const Args& args) {
         std::fprintf(stderr, "kernscope-cli import: %s\n", s.message().c_str());
         return 2;
     }
-    std::printf("imported %s (%s): %zu kernels, %zu copies, %zu API calls, %zu ranges, "
-                "%zu samples, %zu counters -> %s\n",
+    std::printf("imported %s (%s): %zu kernels, %zu copies, %zu memsets, %zu API calls, "
+                "%zu ranges, %zu samples, %zu counters -> %s\n",
                 in.c_str(), importedKind(*run).c_str(), run->kernels.size(), run->memcpy.size(),
-                run->api.size(), run->ranges.size(), run->samples.size(), run->counters.size(),
-                out.c_str());
+                run->memset.size(), run->api.size(), run->ranges.size(), run->samples.size(),
+                run->counters.size(), out.c_str());
+    if (run->collector.dropped_records > 0)
+        std::fprintf(stderr, "kernscope-cli import: warning: %s\n", run->info.notes.c_str());
     return 0;
 }
 
