@@ -288,6 +288,12 @@ template <class Table> void sortByStart(Table& table) {
         table.forEachOptionalColumn(reorder);
 }
 
+// A start/end pair we can keep: ordered, and with a duration that fits in int64.
+bool validSpan(const std::optional<int64_t>& start, const std::optional<int64_t>& end) {
+    int64_t duration = 0;
+    return start && end && *end >= *start && !__builtin_sub_overflow(*end, *start, &duration);
+}
+
 class NsysReader {
 public:
     NsysReader(sqlite3* db, Schema schema, std::string source, NsysOptions options)
@@ -457,7 +463,7 @@ Status NsysReader::kernels() {
         regs = rows->number<uint32_t>(15, b);
         shared[0] = rows->number<uint32_t>(16, b);
         shared[1] = rows->number<uint32_t>(17, b);
-        if (b || !start || !end || *end < *start) {
+        if (b || !validSpan(start, end)) {
             ++bad;
             continue;
         }
@@ -509,7 +515,7 @@ Status NsysReader::copies() {
         const auto bytes = rows->integer(6, b);
         const auto kind = rows->integer(7, b);
         const auto src = rows->integer(8, b), dst = rows->integer(9, b);
-        if (b || !start || !end || *end < *start || !bytes || *bytes < 0 || !kind) {
+        if (b || !validSpan(start, end) || !bytes || *bytes < 0 || !kind) {
             ++bad;
             continue;
         }
@@ -557,7 +563,7 @@ Status NsysReader::memsets() {
         // memset takes an int and uses its low byte; nsys stores what was passed.
         const auto value = rows->integer(7, b);
         const auto kind = rows->integer(8, b);
-        if (b || !start || !end || *end < *start || !bytes || *bytes < 0) {
+        if (b || !validSpan(start, end) || !bytes || *bytes < 0) {
             ++bad;
             continue;
         }
@@ -599,7 +605,7 @@ Status NsysReader::apiCalls() {
         const auto nameId = rows->integer(4, b);
         // CUresult/cudaError_t are non-negative ints; other values are kept as their low bits.
         const auto ret = rows->integer(5, b);
-        if (b || !start || !end || *end < *start || !nameId) {
+        if (b || !validSpan(start, end) || !nameId) {
             ++bad;
             continue;
         }
@@ -667,7 +673,7 @@ Status NsysReader::nvtx() {
         }
         const bool mark = *type == 34;
         if (*type != 59 && *type != 60 && !mark) continue; // categories, domain destroy, ...
-        if (!mark && (!end || *end < *start)) {
+        if (!mark && !validSpan(start, end)) {
             ++open; // a range that never ended inside the capture
             continue;
         }
@@ -712,7 +718,7 @@ Status NsysReader::synchronization() {
         const uint32_t correlation = rows->number<uint32_t>(2, b);
         const int64_t pid = rows->integer(3, b).value_or(kNoPid);
         const int64_t type = rows->integer(4, b).value_or(0);
-        if (b || !start || !end || *end < *start) {
+        if (b || !validSpan(start, end)) {
             ++bad;
             continue;
         }
