@@ -1,5 +1,6 @@
 #include "data/import/Importers.h"
 #include "data/import/ChromeTraceImport.h"
+#include "data/import/NcuImport.h"
 #include "data/import/NsysImport.h"
 #include "data/import/StackImport.h"
 
@@ -64,6 +65,14 @@ Result<Run> loadNsys(const std::string& path, const ImportOptions& options) {
     return importNsysSqlite(path, NsysOptions{options.shortKernelNames});
 }
 
+int sniffNcu(std::string_view head, std::string_view) {
+    return looksLikeNcuCsv(head) ? 90 : 0;
+}
+
+Result<Run> loadNcu(const std::string& path, const ImportOptions&) {
+    return importNcuCsv(path);
+}
+
 Result<Run> loadChrome(const std::string& path, const ImportOptions&) {
     return importChromeTrace(path);
 }
@@ -125,6 +134,8 @@ bool looksLikeHdf5(std::string_view head) {
 const std::vector<Importer>& importers() {
     static const std::vector<Importer> all = {
         {"nsys", "Nsight Systems SQLite export ('nsys export --type sqlite')", sniffNsys, loadNsys},
+        {"ncu-csv", "Nsight Compute CSV ('ncu --csv ...' output, tool chatter allowed)", sniffNcu,
+         loadNcu},
         {"chrome-trace", "Chrome/Kineto trace JSON (PyTorch profiler, Perfetto JSON)", sniffChrome,
          loadChrome},
         {"perf-script", "the text output of 'perf script'", sniffPerfScript, loadPerf},
