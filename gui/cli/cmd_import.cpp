@@ -103,7 +103,8 @@ int cmdImport(const Args& args) {
         return 2;
     }
     if (!attach.empty()) return attachMetrics(in, *run, attach, out);
-    run->info.command_line = "kernscope-cli import " + in;
+    // Keep the profiled program's command line when the file has it (nsys does).
+    if (run->info.command_line.empty()) run->info.command_line = "kernscope-cli import " + in;
     if (auto s = writeRun(*run, out); !s) {
         std::fprintf(stderr, "kernscope-cli import: %s\n", s.message().c_str());
         return 2;

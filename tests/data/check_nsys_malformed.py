@@ -4,6 +4,7 @@ a view in place of a table), imports each with kernscope-cli and checks the outc
 clean import with the bad rows skipped and counted, or exit 2 with one line naming the file.
 
 usage: check_nsys_malformed.py KERNSCOPE_CLI SCRATCH_DIR [--write-seeds DIR]
+       check_nsys_malformed.py --make PATH   (only writes the valid database, for other tests)
 """
 import os
 import shutil
@@ -14,7 +15,6 @@ import sys
 import h5py
 
 CLI, SCRATCH = sys.argv[1:3]
-os.makedirs(SCRATCH, exist_ok=True)
 failures = []
 
 SCHEMA = """
@@ -64,6 +64,12 @@ def build(path, extra_sql=""):
         db.executescript(extra_sql)
     db.commit()
     db.close()
+
+
+if CLI == "--make":
+    build(SCRATCH)
+    sys.exit(0)
+os.makedirs(SCRATCH, exist_ok=True)
 
 
 def imported(path, *extra):
