@@ -800,7 +800,8 @@ void NsysReader::computeDepths() {
     }
 }
 
-// "python3 (pid 111, tid 143)", with the thread's own name when nsys recorded one.
+// "python3 (pid 111)" (the window shows the thread id beside it), with the thread's own name
+// when nsys recorded one.
 void NsysReader::nameThreads() {
     std::map<int64_t, std::string> processNames, threadNames;
     if (m_schema.has("PROCESSES")) {
@@ -829,9 +830,10 @@ void NsysReader::nameThreads() {
     for (const auto& [globalTid, id] : m_threads) {
         std::string name = threadNames[globalTid];
         if (name.empty()) name = processNames[globalTid & kPidMask];
-        const bool process = (globalTid & 0xFFFFFF) == 0;
+        // The thread id is the OS tid unless two threads shared it: then the name says the tid.
+        const bool ownTid = id == osTid(globalTid);
         std::string ids = "pid " + std::to_string(osPid(globalTid)) +
-                          (process ? "" : ", tid " + std::to_string(osTid(globalTid)));
+                          (ownTid ? "" : ", tid " + std::to_string(osTid(globalTid)));
         m_run.nameThread(id, name.empty() ? ids : name + " (" + ids + ")");
     }
 }
@@ -894,9 +896,7 @@ Status NsysReader::devices() {
         d.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
         d.id.back() = id;
         d.kind.back() = m_run.strings.intern("gpu");
-        d.name.back() =
-            m_run.strings.intern(g.name.empty() ? "GPU " + std::to_string(id)
-                                                : g.name + " (GPU " + std::to_string(id) + ")");
+        d.name.back() = m_run.strings.intern(g.name); // empty without TARGET_INFO_GPU
         d.sm_count.back() = g.sm;
         d.clock_khz.back() = g.clockKhz;
         d.memory_bytes.back() = g.memory;

@@ -233,7 +233,7 @@ def check_file(name):
     for tid in set(q("SELECT DISTINCT globalTid FROM CUPTI_ACTIVITY_KIND_RUNTIME").globalTid):
         t = threads[threads.id == (tid & 0xFFFFFF)]
         pid = (tid >> 24) & 0xFFFFFF
-        check(len(t) == 1 and f"pid {pid}, tid {tid & 0xFFFFFF}" in t.name.iloc[0],
+        check(len(t) == 1 and f"(pid {pid})" in t.name.iloc[0],
               f"{name}: thread {tid} named {list(t.name)}")
 
     # `stats` against cuda_gpu_kern_sum and cuda_gpu_mem_time_sum.
