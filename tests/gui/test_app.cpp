@@ -448,4 +448,11 @@ TEST_CASE("File > Import opens an Nsight Systems export", "[gui][window][nsys]")
         win.tabs()->setCurrentIndex(i);
         REQUIRE(!win.grab().isNull());
     }
+
+    // File > Open of the same export imports it too.
+    shown = false;
+    win.openRun(QString::fromStdString(db));
+    REQUIRE(ks::test::waitUntil([&] { return shown || !win.lastError().isEmpty(); }));
+    REQUIRE(win.lastError().toStdString() == "");
+    REQUIRE(win.current().run->kernels.size() == 2);
 }
