@@ -740,12 +740,17 @@ Status NsysReader::synchronization() {
 // ids repeat across processes, so ids shared by two processes are renumbered above the largest.
 void NsysReader::linkCorrelations() {
     using Key = std::pair<int64_t, uint32_t>; // (globalPid, correlation)
+    struct KeyHash {
+        size_t operator()(const Key& k) const {
+            return std::hash<uint64_t>()(uint64_t(k.first) * 0x9E3779B97F4A7C15ull ^ k.second);
+        }
+    };
     uint32_t largest = 0;
     for (auto* c : {&m_run.api.correlation, &m_run.kernels.correlation, &m_run.memcpy.correlation,
                     &m_run.memset.correlation})
         for (uint32_t v : *c) largest = std::max(largest, v);
     uint64_t fresh = uint64_t(largest) + 1;
-    std::map<Key, uint32_t> ids;
+    std::unordered_map<Key, uint32_t, KeyHash> ids;
     std::unordered_map<uint32_t, int64_t> owner; // correlation -> the process that keeps it
     auto idFor = [&](int64_t pid, uint32_t correlation) -> uint32_t {
         if (correlation == 0) return 0;
@@ -756,7 +761,9 @@ void NsysReader::linkCorrelations() {
         ids.emplace(Key{pid, correlation}, id);
         return id;
     };
-    std::map<Key, uint32_t> apiThread;
+    std::unordered_map<Key, uint32_t, KeyHash> apiThread;
+    ids.reserve(m_run.api.size() + m_run.kernels.size());
+    apiThread.reserve(m_run.api.size());
     for (size_t i = 0; i < m_run.api.size(); ++i) {
         const Key key{m_apiPid[i], m_run.api.correlation[i]};
         apiThread.emplace(key, m_run.api.thread[i]);
