@@ -1,16 +1,21 @@
 #include "data/Run.h"
 
+#include <iterator>
+
 namespace ks::data {
 
 const char* memcpyKindName(uint8_t kind) {
-    switch (MemcpyKind(kind)) {
-    case MemcpyKind::HtoD: return "HtoD";
-    case MemcpyKind::DtoH: return "DtoH";
-    case MemcpyKind::DtoD: return "DtoD";
-    case MemcpyKind::HtoH: return "HtoH";
-    case MemcpyKind::PtoP: return "PtoP";
-    default: return "Unknown";
-    }
+    static constexpr const char* kNames[kMemcpyKindCount] = {
+        "Unknown", "HtoD", "DtoH", "DtoD", "HtoH",     "PtoP",     "HtoA",
+        "AtoH",    "AtoA", "AtoD", "DtoA", "UVM HtoD", "UVM DtoH", "UVM DtoD"};
+    return kind < kMemcpyKindCount ? kNames[kind] : "Unknown";
+}
+
+const char* memoryKindName(uint8_t kind) {
+    static constexpr const char* kNames[] = {"Unknown",       "Pageable",      "Pinned",
+                                             "Device",        "Array",         "Managed",
+                                             "Device Static", "Managed Static"};
+    return kind < std::size(kNames) ? kNames[kind] : "Unknown";
 }
 
 uint32_t Run::addDevice(std::string_view kind, std::string_view name) {

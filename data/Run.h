@@ -14,12 +14,32 @@
 
 namespace ks::data {
 
-constexpr int kFormatVersion = 1;
+// Version 2 added /gpu/kernel_metrics and the optional columns of MemcpyTable, MemsetTable and
+// ApiTable; readers still read version 1 files (those have none of them).
+constexpr int kFormatVersion = 2;
+constexpr int kOldestFormatVersion = 1;
 constexpr const char* kFormatMagic = "kernscope-run";
 constexpr uint32_t kNoParent = 0xffffffffu; // /cpu/stacks parent of a root frame
 
-enum class MemcpyKind : uint8_t { Unknown = 0, HtoD = 1, DtoH = 2, DtoD = 3, HtoH = 4, PtoP = 5 };
+// Values 0..5 are what version 1 wrote; the array and unified-memory kinds (CUDA's full list, as
+// Nsight Systems reports it) came with version 2.
+enum class MemcpyKind : uint8_t {
+    Unknown = 0, HtoD = 1, DtoH = 2, DtoD = 3, HtoH = 4, PtoP = 5,
+    HtoA = 6, AtoH = 7, AtoA = 8, AtoD = 9, DtoA = 10, UvmHtoD = 11, UvmDtoH = 12, UvmDtoD = 13
+};
+constexpr size_t kMemcpyKindCount = 14;
 const char* memcpyKindName(uint8_t kind); // "HtoD", "DtoH", ... ("Unknown" otherwise)
+
+// Where a copy reads or writes, or what a memset fills (CUDA's memory kinds).
+enum class MemoryKind : uint8_t {
+    Unknown = 0, Pageable = 1, Pinned = 2, Device = 3, Array = 4, Managed = 5, DeviceStatic = 6,
+    ManagedStatic = 7
+};
+const char* memoryKindName(uint8_t kind); // "Pageable", "Pinned", ... ("Unknown" otherwise)
+
+// Optional columns (forEachOptionalColumn): each is either empty (the producer did not know the
+// value) or exactly as long as the table. Code that filters or reorders rows may drop them; the
+// run file writes them only when they are complete.
 
 // Tables with start_ns/end_ns columns; names are string ids.
 struct KernelTable {
@@ -45,12 +65,16 @@ struct MemcpyTable {
     std::vector<uint32_t> device, stream, correlation;
     std::vector<uint8_t> kind; // MemcpyKind
     std::vector<uint64_t> bytes;
+    std::vector<uint8_t> src_kind, dst_kind; // optional: MemoryKind of source and destination
     static constexpr const char* kPath = "/gpu/memcpy";
     static constexpr const char* kNameColumn = nullptr;
 
     template <class F> void forEachColumn(F&& f) {
         f("start_ns", start_ns); f("end_ns", end_ns); f("device", device); f("stream", stream);
         f("correlation", correlation); f("kind", kind); f("bytes", bytes);
+    }
+    template <class F> void forEachOptionalColumn(F&& f) {
+        f("src_kind", src_kind); f("dst_kind", dst_kind);
     }
     size_t size() const { return start_ns.size(); }
 };
@@ -60,6 +84,7 @@ struct MemsetTable {
     std::vector<uint32_t> device, stream, correlation;
     std::vector<uint64_t> bytes;
     std::vector<uint32_t> value;
+    std::vector<uint8_t> mem_kind; // optional: MemoryKind filled
     static constexpr const char* kPath = "/gpu/memset";
     static constexpr const char* kNameColumn = nullptr;
 
@@ -67,6 +92,7 @@ struct MemsetTable {
         f("start_ns", start_ns); f("end_ns", end_ns); f("device", device); f("stream", stream);
         f("correlation", correlation); f("bytes", bytes); f("value", value);
     }
+    template <class F> void forEachOptionalColumn(F&& f) { f("mem_kind", mem_kind); }
     size_t size() const { return start_ns.size(); }
 };
 
@@ -75,6 +101,9 @@ struct ApiTable {
     std::vector<int64_t> start_ns, end_ns;
     std::vector<uint32_t> thread, correlation, name;
     std::vector<int32_t> return_value;
+    // optional: the name as the tool wrote it (string id), when `name` is a cleaned-up form of
+    // it (Nsight Systems' "cudaLaunchKernel_v7000" is shown as "cudaLaunchKernel")
+    std::vector<uint32_t> raw_name;
     static constexpr const char* kPath = "/cpu/api";
     static constexpr const char* kNameColumn = "name";
 
@@ -82,6 +111,7 @@ struct ApiTable {
         f("start_ns", start_ns); f("end_ns", end_ns); f("thread", thread);
         f("correlation", correlation); f("name", name); f("return_value", return_value);
     }
+    template <class F> void forEachOptionalColumn(F&& f) { f("raw_name", raw_name); }
     size_t size() const { return start_ns.size(); }
 };
 
@@ -140,6 +170,27 @@ struct CounterSeries {
     std::vector<double> value;
     template <class F> void forEachColumn(F&& f) { f("time_ns", time_ns); f("value", value); }
     size_t size() const { return time_ns.size(); }
+};
+
+// Per-kernel metrics from Nsight Compute (`ncu --csv`), one row per (launch, metric) or per rule
+// result. `kernel` is the row in /gpu/kernels the launch was matched to, or kNoKernel when the
+// metrics stand alone. Rule rows (kind 1) hold the rule name in `metric`, its type (OPT, WRN...)
+// in `unit`, its description in `text` and the estimated speedup (%) in `value`.
+constexpr uint32_t kNoKernel = 0xffffffffu;
+struct KernelMetricTable {
+    std::vector<uint32_t> kernel, launch, kernel_name, device, stream, grid, block;
+    std::vector<uint32_t> section, metric, unit, text;
+    std::vector<double> value; // NaN when the value is not a number
+    std::vector<uint8_t> kind; // 0 metric, 1 rule
+    static constexpr const char* kPath = "/gpu/kernel_metrics";
+
+    template <class F> void forEachColumn(F&& f) {
+        f("kernel", kernel); f("launch", launch); f("kernel_name", kernel_name);
+        f("device", device); f("stream", stream); f("grid", grid); f("block", block);
+        f("section", section); f("metric", metric); f("unit", unit); f("text", text);
+        f("value", value); f("kind", kind);
+    }
+    size_t size() const { return launch.size(); }
 };
 
 // /meta/devices. kind and name are string ids; kind is "gpu" or "cpu".
@@ -207,6 +258,7 @@ struct Run {
     RangeTable ranges;
     SampleTable samples;
     StackTable stacks;
+    KernelMetricTable kernelMetrics;
     std::map<std::string, CounterSeries> counters;
     std::vector<Tensor> tensors; // in execution order after reading
     CollectorInfo collector;

@@ -68,6 +68,11 @@ public:
         bool ok = true;
         forEachColumn(t,
                       [&](const char* name, const auto& col) { ok = ok && column(g, name, col); });
+        // Optional columns only when complete (an empty one means the producer did not know).
+        if constexpr (requires(Table & m) { m.forEachOptionalColumn([](const char*, auto&) {}); })
+            const_cast<Table&>(t).forEachOptionalColumn([&](const char* name, const auto& col) {
+                if (ok && !col.empty() && col.size() == t.size()) ok = column(g, name, col);
+            });
         return ok;
     }
 
@@ -133,6 +138,8 @@ Status writeAll(const Run& run, hid_t file, const std::string& path) {
     if (!w.table(RangeTable::kPath, run.ranges)) return fail(RangeTable::kPath);
     if (!w.table(SampleTable::kPath, run.samples)) return fail(SampleTable::kPath);
     if (!w.table(StackTable::kPath, run.stacks)) return fail(StackTable::kPath);
+    if (run.kernelMetrics.size() > 0 && !w.table(KernelMetricTable::kPath, run.kernelMetrics))
+        return fail(KernelMetricTable::kPath);
     w.group("/counters");
     for (const auto& [name, series] : run.counters) {
         if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
@@ -361,6 +368,16 @@ public:
                                                   firstName + " has " + std::to_string(firstSize));
             }
         });
+        if constexpr (requires { t.forEachOptionalColumn([](const char*, auto&) {}); })
+            t.forEachOptionalColumn([&](const char* name, auto& col) {
+                const std::string dataset = group + "/" + name;
+                if (!status || !wants(dataset) || !h5::exists(m_file, dataset)) return;
+                status = column(dataset, col);
+                if (status && col.size() != t.size())
+                    status =
+                        error(dataset, "has " + std::to_string(col.size()) +
+                                           " rows but the table has " + std::to_string(t.size()));
+            });
         return status;
     }
 
@@ -387,6 +404,26 @@ public:
                 return error(group, "negative duration at row " + std::to_string(i) + " (start " +
                                         std::to_string(t.start_ns[i]) + " ns, end " +
                                         std::to_string(t.end_ns[i]) + " ns)");
+        return {};
+    }
+
+    // Metric rows point at kernels that exist and at strings that exist.
+    Status kernelMetrics(const KernelMetricTable& m, size_t kernels, size_t nStrings) {
+        const std::string g = KernelMetricTable::kPath;
+        for (auto [name, ids] : {std::pair{"kernel_name", &m.kernel_name},
+                                 {"grid", &m.grid},
+                                 {"block", &m.block},
+                                 {"section", &m.section},
+                                 {"metric", &m.metric},
+                                 {"unit", &m.unit},
+                                 {"text", &m.text}})
+            if (auto s = stringIds(g + "/" + name, *ids, nStrings); !s) return s;
+        const bool kernelsRead = wants(std::string(KernelTable::kPath) + "/start_ns");
+        for (size_t i = 0; i < m.kernel.size(); ++i)
+            if (m.kernel[i] != kNoKernel && kernelsRead && m.kernel[i] >= kernels)
+                return error(g + "/kernel", "kernel row " + std::to_string(m.kernel[i]) +
+                                                " at row " + std::to_string(i) + " out of range (" +
+                                                std::to_string(kernels) + " kernels)");
         return {};
     }
 
@@ -468,7 +505,7 @@ Status checkHeader(hid_t file, const std::string& path) {
                      (magic ? "'" + *magic + "'" : std::string("missing")) + ")"};
     const auto version = h5::readIntAttr(root, "format_version");
     if (!version) return Error{path + ": /: attribute 'format_version' is missing"};
-    if (*version > kFormatVersion || *version < 1)
+    if (*version > kFormatVersion || *version < kOldestFormatVersion)
         return Error{path + ": /: format version " + std::to_string(*version) +
                      " is not one this Kernscope reads (it reads version " +
                      std::to_string(kFormatVersion) + "); update Kernscope"};
@@ -562,11 +599,14 @@ Result<Run> readRun(const std::string& path, const ReadOptions& options) {
         check(r.durations(MemsetTable::kPath, run.memset)) &&
         check(r.table(ApiTable::kPath, run.api)) &&
         check(r.stringIds("/cpu/api/name", run.api.name, nStrings)) &&
+        check(r.stringIds("/cpu/api/raw_name", run.api.raw_name, nStrings)) &&
         check(r.durations(ApiTable::kPath, run.api)) &&
         check(r.table(RangeTable::kPath, run.ranges)) &&
         check(r.stringIds("/cpu/ranges/name", run.ranges.name, nStrings)) &&
         check(r.stringIds("/cpu/ranges/category", run.ranges.category, nStrings)) &&
-        check(r.durations(RangeTable::kPath, run.ranges));
+        check(r.durations(RangeTable::kPath, run.ranges)) &&
+        check(r.table(KernelMetricTable::kPath, run.kernelMetrics)) &&
+        check(r.kernelMetrics(run.kernelMetrics, run.kernels.size(), nStrings));
     if (!s) return s.error();
 
     if (options.samples && everything) {

@@ -359,7 +359,7 @@ Result<std::vector<KernelSummaryRow>> kernelSummaryFromFile(const std::string& p
 }
 
 std::vector<MemorySummaryRow> memorySummary(const MemcpyTable& memcpy, const MemsetTable& memset) {
-    constexpr size_t kMemset = 6; // after the memcpy kinds 0..5
+    constexpr size_t kMemset = kMemcpyKindCount; // after the memcpy kinds
     std::vector<MemorySummaryRow> rows(kMemset + 1);
     std::vector<std::vector<int64_t>> durations(kMemset + 1);
     auto add = [&](size_t group, int64_t dur, uint64_t bytes) {
@@ -369,8 +369,8 @@ std::vector<MemorySummaryRow> memorySummary(const MemcpyTable& memcpy, const Mem
             rows[group].peakGBps = std::max(rows[group].peakGBps, double(bytes) / double(dur));
     };
     for (size_t i = 0; i < memcpy.size(); ++i)
-        add(memcpy.kind[i] <= 5 ? memcpy.kind[i] : 0, memcpy.end_ns[i] - memcpy.start_ns[i],
-            memcpy.bytes[i]);
+        add(memcpy.kind[i] < kMemcpyKindCount ? memcpy.kind[i] : 0,
+            memcpy.end_ns[i] - memcpy.start_ns[i], memcpy.bytes[i]);
     for (size_t i = 0; i < memset.size(); ++i)
         add(kMemset, memset.end_ns[i] - memset.start_ns[i], memset.bytes[i]);
     for (size_t g = 0; g <= kMemset; ++g) {

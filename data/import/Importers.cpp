@@ -1,5 +1,7 @@
 #include "data/import/Importers.h"
 #include "data/import/ChromeTraceImport.h"
+#include "data/import/NcuImport.h"
+#include "data/import/NsysImport.h"
 #include "data/import/StackImport.h"
 
 #include <algorithm>
@@ -50,6 +52,27 @@ int sniffFolded(std::string_view head, std::string_view) {
     return 10;
 }
 
+// An SQLite file is an nsys export when its schema has nsys tables (not visible in the first
+// bytes of a large export, so the file is opened read-only to look).
+int sniffNsys(std::string_view head, std::string_view path) {
+    return head.starts_with(std::string_view("SQLite format 3\0", 16)) &&
+                   isNsysDatabase(std::string(path))
+               ? 95
+               : 0;
+}
+
+Result<Run> loadNsys(const std::string& path, const ImportOptions& options) {
+    return importNsysSqlite(path, NsysOptions{options.shortKernelNames});
+}
+
+int sniffNcu(std::string_view head, std::string_view) {
+    return looksLikeNcuCsv(head) ? 90 : 0;
+}
+
+Result<Run> loadNcu(const std::string& path, const ImportOptions&) {
+    return importNcuCsv(path);
+}
+
 Result<Run> loadChrome(const std::string& path, const ImportOptions&) {
     return importChromeTrace(path);
 }
@@ -67,7 +90,8 @@ std::string recogniseForeign(std::string_view head, std::string_view path) {
     if (endsWith(".nsys-rep") || endsWith(".qdrep"))
         return "an Nsight Systems report; export it with 'nsys export --type sqlite' and open the "
                ".sqlite file";
-    if (starts("SQLite format 3")) return "an SQLite database that is not an nsys export";
+    if (starts("SQLite format 3") && !isNsysDatabase(std::string(path)))
+        return "an SQLite database that is not an nsys export";
     if (starts("\x89PNG")) return "a PNG image";
     if (starts("\xff\xd8\xff")) return "a JPEG image";
     if (starts("%PDF")) return "a PDF document";
@@ -109,6 +133,9 @@ bool looksLikeHdf5(std::string_view head) {
 
 const std::vector<Importer>& importers() {
     static const std::vector<Importer> all = {
+        {"nsys", "Nsight Systems SQLite export ('nsys export --type sqlite')", sniffNsys, loadNsys},
+        {"ncu-csv", "Nsight Compute CSV ('ncu --csv ...' output, tool chatter allowed)", sniffNcu,
+         loadNcu},
         {"chrome-trace", "Chrome/Kineto trace JSON (PyTorch profiler, Perfetto JSON)", sniffChrome,
          loadChrome},
         {"perf-script", "the text output of 'perf script'", sniffPerfScript, loadPerf},

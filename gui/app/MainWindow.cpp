@@ -158,7 +158,8 @@ void MainWindow::buildMenus() {
                         const QString path = QFileDialog::getOpenFileName(
                             this, tr("Import CPU profile"),
                             QSettings().value(QStringLiteral("lastDir")).toString(),
-                            tr("Profiles: folded stacks, perf script, Chrome trace (*.folded "
+                            tr("Profiles: Nsight Systems SQLite, Nsight Compute CSV, folded "
+                               "stacks, perf script, Chrome trace (*.sqlite *.csv *.log *.folded "
                                "*.collapsed *.txt *.perf "
                                "*.json);;All files (*)"));
                         if (!path.isEmpty()) importProfile(path);

@@ -28,8 +28,16 @@ static LoadedRun importProfile(const QString& path) {
     return out;
 }
 
+// Run files are HDF5 (*.h5); File > Open of anything else (an nsys export...) imports it.
+static bool isOtherToolsProfile(const QString& path) {
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5")) return false;
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) && !data::looksLikeHdf5(f.read(8).toStdString());
+}
+
 LoadedRun RunLoader::loadNow(const QString& path, bool import) {
-    if (import) return importProfile(path);
+    if (import || isOtherToolsProfile(path)) return importProfile(path);
     LoadedRun out;
     out.path = path;
     if (!QFileInfo::exists(path)) {

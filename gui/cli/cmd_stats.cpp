@@ -6,7 +6,10 @@
 #include "data/Summary.h"
 #include "data/export/CsvExport.h"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 
@@ -153,6 +156,52 @@ std::string namedTable(const std::vector<NamedSummaryRow>& rows, size_t limit) {
     return t.render() + more(rows, limit);
 }
 
+// Nsight Compute metrics, one row per (launch, metric) or rule, in file order.
+std::string metricsReport(const Run& run, const std::string& format, size_t limit) {
+    const KernelMetricTable& m = run.kernelMetrics;
+    auto str = [&](uint32_t id) { return std::string(run.strings.get(id)); };
+    auto kernel = [&](size_t i) {
+        return m.kernel[i] == kNoKernel ? std::string("-") : std::to_string(m.kernel[i]);
+    };
+    if (format == "json") {
+        nlohmann::json rows = nlohmann::json::array();
+        for (size_t i = 0; i < m.size(); ++i)
+            rows.push_back({{"launch", m.launch[i]},
+                            {"kernel_row", m.kernel[i] == kNoKernel ? nlohmann::json()
+                                                                    : nlohmann::json(m.kernel[i])},
+                            {"kernel_name", str(m.kernel_name[i])},
+                            {"section", str(m.section[i])},
+                            {"metric", str(m.metric[i])},
+                            {"unit", str(m.unit[i])},
+                            {"value", std::isfinite(m.value[i]) ? nlohmann::json(m.value[i])
+                                                                : nlohmann::json()},
+                            {"text", str(m.text[i])},
+                            {"rule", m.kind[i] == 1}});
+        return rows.dump(1);
+    }
+    if (format == "csv") {
+        std::string out = "Launch,Kernel Row,Section,Metric,Unit,Value,Kind,Kernel Name\n";
+        for (size_t i = 0; i < m.size(); ++i)
+            out += std::to_string(m.launch[i]) + "," + kernel(i) + "," +
+                   csvField(str(m.section[i])) + "," + csvField(str(m.metric[i])) + "," +
+                   csvField(str(m.unit[i])) + "," + csvField(str(m.text[i])) + "," +
+                   (m.kind[i] == 1 ? "rule" : "metric") + "," + csvField(str(m.kernel_name[i])) +
+                   "\n";
+        return out;
+    }
+    TextTable t;
+    t.header = {"Launch", "Kernel", "Section", "Metric", "Unit", "Value", "Kernel Name"};
+    for (size_t i = 0; i < shown(m.launch, limit); ++i) {
+        std::string value = m.kind[i] == 1 ? "(rule) " + str(m.text[i]) : str(m.text[i]);
+        if (value.size() > 60) value = value.substr(0, 57) + "...";
+        std::string name = str(m.kernel_name[i]);
+        if (name.size() > 60) name = name.substr(0, 57) + "...";
+        t.rows.push_back({std::to_string(m.launch[i]), kernel(i), str(m.section[i]),
+                          str(m.metric[i]), str(m.unit[i]), value, name});
+    }
+    return t.render() + more(m.launch, limit);
+}
+
 struct Report {
     const char* name;  // --report value and JSON key
     const char* title; // table heading
@@ -170,8 +219,8 @@ int cmdStats(const Args& args) {
                 "common launch config), memory operations by kind, CUDA API calls and CPU "
                 "ranges.");
     p.positional("RUN", &path, "the run file (*.ksr.h5)");
-    p.option("--report", &report, "NAME", "which summary",
-             {"kernels", "memcpy", "api", "ranges", "all"});
+    p.option("--report", &report, "NAME", "which summary (metrics: Nsight Compute metrics)",
+             {"kernels", "memcpy", "api", "ranges", "metrics", "all"});
     p.option("--format", &format, "FMT", "output format", {"table", "csv", "json"});
     p.option("--limit", &limit, "N", "show at most N rows per table (0: all)");
     p.epilog("Durations: Avg/Med/Min/Max in ns (csv/json) or human units (table); StdDev is the\n"
@@ -223,6 +272,16 @@ int cmdStats(const Args& args) {
                     : f == "json" ? namedSummaryJson(rows)
                                   : namedTable(rows, lim);
          }},
+        {"metrics", "Kernel metrics (Nsight Compute)",
+         [] {
+             std::vector<std::string> out;
+             KernelMetricTable m;
+             m.forEachColumn([&](const char* c, auto&) {
+                 out.push_back(std::string(KernelMetricTable::kPath) + "/" + c);
+             });
+             return out;
+         },
+         [](const Run& r) { return r.kernelMetrics.size(); }, metricsReport},
     };
 
     // Read only the columns the chosen summaries need ("/strings": at least the header and the
@@ -251,6 +310,8 @@ int cmdStats(const Args& args) {
     bool first = true;
     for (const Report& r : reports) {
         if (report != "all" && report != r.name) continue;
+        // Metrics only in "all" when the run has some (most runs have none).
+        if (report == "all" && std::string(r.name) == "metrics" && r.count(*run) == 0) continue;
         const std::string body = r.render(*run, format, rowLimit);
         if (format == "json") {
             out += std::string(first ? "\n" : ",\n") + "\"" + r.name + "\": " + body;

@@ -19,7 +19,7 @@ def main(path):
     with h5py.File(path, "r") as f:
         a = f.attrs
         check(a["format"] == "kernscope-run", f"format attr {a.get('format')!r}")
-        check(int(a["format_version"]) == 1, "format_version")
+        check(int(a["format_version"]) == 2, "format_version")
         check(a["backend"] == "cuda", f"backend {a.get('backend')!r}")
         check(int(a["origin_unix_ns"]) == 1700000000123456789, "origin_unix_ns")
         check(f["meta"].attrs["hostname"] == "host-ü", "meta hostname (UTF-8)")

@@ -144,7 +144,7 @@ TEST_CASE("malformed run files give one-line errors naming file, dataset and pro
     };
     const Case cases[] = {
         {"bad_magic", "/", "not a Kernscope run file"},
-        {"newer_version", "/", "format version 2"},
+        {"newer_version", "/", "format version 3"},
         {"missing_column", "/gpu/kernels/stream", "missing column"},
         {"unequal_columns", "/gpu/kernels/end_ns", "has 9 rows but start_ns has 10"},
         {"string_id_out_of_range", "/gpu/kernels/name", "string id 57 at row 3 out of range"},

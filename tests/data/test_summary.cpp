@@ -86,7 +86,7 @@ TEST_CASE("the streaming kernel summary validates like the reader", "[summary][p
         {"negative_duration", "/gpu/kernels: negative duration at row 4"},
         {"unequal_columns", "/gpu/kernels/end_ns: has 9 rows but start_ns has 10"},
         {"missing_column", "/gpu/kernels/stream: missing column"}, // not needed: no error
-        {"newer_version", "/: format version 2"},
+        {"newer_version", "/: format version 3"},
     };
     for (const auto& [name, message] : cases) {
         const std::string path = dir + "/" + name + ".ksr.h5";

@@ -25,7 +25,7 @@ def main(path, case=""):
     n = 10
     with h5py.File(path, "w") as f:
         f.attrs["format"] = "kernscope-rum" if case == "bad_magic" else "kernscope-run"
-        f.attrs["format_version"] = np.int64(2 if case == "newer_version" else 1)
+        f.attrs["format_version"] = np.int64(3 if case == "newer_version" else 1)
         f.attrs["producer"] = "h5py"
         f.attrs["origin_unix_ns"] = np.int64(1600000000000000000)
         f.attrs["clock_domain"] = "imported"

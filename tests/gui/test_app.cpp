@@ -422,3 +422,37 @@ TEST_CASE("record progress is parsed from the engine's output", "[gui][record]")
                 QStringLiteral("\r[###.....] 30/120 steps  loss 0.1  2.0 s")) == 25);
     REQUIRE(RecordDialog::parseProgress(QStringLiteral("writing run file")) == -1);
 }
+
+TEST_CASE("File > Import opens an Nsight Systems export", "[gui][window][nsys]") {
+    ks::test::ensureApp();
+    const std::string dir = ks::test::scratchDir("gui_nsys");
+    const std::string db = dir + "/capture.sqlite";
+    const auto made = ks::test::runPython("data/check_nsys_malformed.py", {"--make", db});
+    REQUIRE(made.exitCode == 0);
+    MainWindow win;
+    win.setInteractive(false);
+    bool shown = false;
+    QObject::connect(&win, &MainWindow::runShown, [&] { shown = true; });
+    win.importProfile(QString::fromStdString(db));
+    REQUIRE(ks::test::waitUntil([&] { return shown || !win.lastError().isEmpty(); }));
+    REQUIRE(win.lastError().toStdString() == "");
+    const auto& run = *win.current().run;
+    REQUIRE(run.kernels.size() == 2);
+    REQUIRE(run.api.size() == 3);
+    REQUIRE(win.timelinePage()->view()->data()->eventCount() >= 2 + 1 + 3 + 2);
+    REQUIRE(ks::test::waitUntil([&] { return !win.kernelsPage()->computing(); }));
+    REQUIRE(win.kernelsPage()->model()->rowCount() == 1);
+    REQUIRE(win.kernelsPage()->model()->stats()[0].displayName == "void gemm<float>(int)");
+    REQUIRE(win.kernelsPage()->model()->stats()[0].instances == 2);
+    for (int i = 0; i < win.tabs()->count(); ++i) {
+        win.tabs()->setCurrentIndex(i);
+        REQUIRE(!win.grab().isNull());
+    }
+
+    // File > Open of the same export imports it too.
+    shown = false;
+    win.openRun(QString::fromStdString(db));
+    REQUIRE(ks::test::waitUntil([&] { return shown || !win.lastError().isEmpty(); }));
+    REQUIRE(win.lastError().toStdString() == "");
+    REQUIRE(win.current().run->kernels.size() == 2);
+}
