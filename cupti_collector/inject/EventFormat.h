@@ -25,8 +25,15 @@ struct EventFileHeader {
     uint64_t committed; // bytes of complete records after the header
     uint64_t dropped;   // records this thread could not keep (spool limit reached)
     uint64_t capacity;  // bytes available for records after the header
-    uint8_t reserved[24];
+    uint32_t clock;     // EventClock of every timeNs in this segment
+    uint8_t reserved[20];
 };
+
+// What EventRecord::timeNs counts. The recorder asks for Tsc (KS_PROFILE_CLOCK=tsc) only on x86
+// with an invariant TSC, and maps it onto CLOCK_MONOTONIC_RAW with two (tsc, raw) pairs it takes
+// before the program starts and after it ends; the time stamp counter costs a third of a
+// clock_gettime call.
+enum class EventClock : uint32_t { MonotonicRaw = 0, Tsc = 1 };
 static_assert(sizeof(EventFileHeader) == kEventHeaderBytes);
 
 enum class EventType : uint16_t {
@@ -66,7 +73,7 @@ struct TensorFileHeader {
     uint32_t nameBytes; // <= 4096
     uint32_t roleBytes; // <= 64
     int64_t step;
-    int64_t timeNs;     // CLOCK_MONOTONIC when captured
+    int64_t timeNs;     // CLOCK_MONOTONIC_RAW when captured
     uint64_t dataBytes; // product(shape) * element size
     uint32_t tid, pid;
 };

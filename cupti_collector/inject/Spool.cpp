@@ -12,6 +12,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 namespace ks::inject {
 namespace {
@@ -25,6 +28,7 @@ struct Global {
     std::atomic<uint64_t> generation{1}; // bumped in every forked child
     std::atomic<uint64_t> bytesReserved{0};
     std::atomic<bool> processWritten{false};
+    bool tsc = false; // EventClock::Tsc
 };
 
 Global& global() {
@@ -40,6 +44,10 @@ Global& global() {
             const unsigned long long v = std::strtoull(mb, &end, 10);
             if (end != mb && *end == 0 && v > 0 && v < (1ull << 30)) g->limitBytes = v << 20;
         }
+#if defined(__x86_64__)
+        if (const char* clock = std::getenv("KS_PROFILE_CLOCK"))
+            g->tsc = std::strcmp(clock, "tsc") == 0;
+#endif
         pthread_atfork(nullptr, nullptr, [] {
             Global& gg = global();
             gg.generation.fetch_add(1);
@@ -83,12 +91,14 @@ bool openSegment(ThreadSpool& s) {
     if (fd < 0) return false;
     void* map = MAP_FAILED;
     if (posix_fallocate(fd, 0, kSegmentBytes) == 0)
-        map = mmap(nullptr, kSegmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        map =
+            mmap(nullptr, kSegmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
         unlink(path);
         return false;
     }
+    (void)&t_releaser; // constructs the thread's releaser, so thread exit unmaps the segment
     ++s.seq;
     s.map = static_cast<uint8_t*>(map);
     s.header = reinterpret_cast<EventFileHeader*>(s.map);
@@ -96,6 +106,7 @@ bool openSegment(ThreadSpool& s) {
     s.header->pid = uint32_t(getpid());
     s.header->tid = s.tid;
     s.header->capacity = kSegmentBytes - kEventHeaderBytes;
+    s.header->clock = uint32_t(global().tsc ? EventClock::Tsc : EventClock::MonotonicRaw);
     s.header->dropped = s.pendingDropped;
     s.pendingDropped = 0;
     s.used = 0;
@@ -162,8 +173,15 @@ const char* spoolDirectory() {
 
 int64_t monotonicNs() {
     timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
     return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t eventTime() {
+#if defined(__x86_64__)
+    if (global().tsc) return int64_t(__rdtsc());
+#endif
+    return monotonicNs();
 }
 
 uint32_t currentTid() {
@@ -176,7 +194,9 @@ void appendEvent(EventType type, uint32_t domain, uint32_t category, uint64_t a,
                  std::string_view text) {
     Global& g = global();
     if (!g.active) return;
-    if (!g.processWritten.exchange(true, std::memory_order_relaxed)) writeProcessRecord();
+    if (!g.processWritten.load(std::memory_order_relaxed) &&
+        !g.processWritten.exchange(true, std::memory_order_relaxed))
+        writeProcessRecord();
     if (text.size() > kMaxMessageBytes + 64) text = text.substr(0, kMaxMessageBytes + 64);
     const size_t bytes = paddedRecordBytes(text.size());
     ThreadSpool* s = spoolFor(bytes);
@@ -193,7 +213,7 @@ void appendEvent(EventType type, uint32_t domain, uint32_t category, uint64_t a,
     r.type = uint16_t(type);
     r.textBytes = uint16_t(text.size());
     r.category = category;
-    r.timeNs = monotonicNs();
+    r.timeNs = eventTime();
     r.a = a;
     r.domain = domain;
     std::memcpy(at, &r, sizeof r);

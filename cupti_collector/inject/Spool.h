@@ -14,7 +14,8 @@ namespace ks::inject {
 bool spoolActive();
 const char* spoolDirectory();
 
-int64_t monotonicNs();
+int64_t monotonicNs(); // CLOCK_MONOTONIC_RAW
+int64_t eventTime();   // the spool's EventClock: TSC when the recorder asked for it
 uint32_t currentTid();
 
 // Appends one record for the calling thread. Safe from any thread, after fork and at exit.

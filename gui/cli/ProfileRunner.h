@@ -51,7 +51,7 @@ private:
 int runToCompletion(const std::vector<std::string>& argv, const std::string& stdoutPath,
                     const std::string& stderrPath);
 
-int64_t monotonicNowNs();
+int64_t monotonicNowNs(); // CLOCK_MONOTONIC_RAW: the clock of perf -k monotonic_raw and the spool
 int64_t realtimeNowNs();
 std::string signalName(int signal); // "SIGSEGV"
 

@@ -4,6 +4,7 @@
 #include "data/Checked.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -62,7 +63,8 @@ bool segmentNumber(const std::string& name, uint32_t& seq) {
 }
 
 // Reads one segment's complete records; a damaged record ends the segment (and is counted).
-void readSegment(const std::vector<char>& bytes, std::vector<Event>& out, SpoolStats& stats) {
+void readSegment(const std::vector<char>& bytes, const SpoolClock& clock, std::vector<Event>& out,
+                 SpoolStats& stats) {
     EventFileHeader h;
     if (bytes.size() < sizeof h) {
         ++stats.damaged;
@@ -90,11 +92,16 @@ void readSegment(const std::vector<char>& bytes, std::vector<Event>& out, SpoolS
             ++stats.damaged;
             return;
         }
+        const auto time = clock.toRunNs(r.timeNs, h.clock);
+        if (!time) {
+            ++stats.damaged;
+            return;
+        }
         const char* text = bytes.data() + sizeof h + pos + sizeof r;
-        out.push_back(Event{EventType(r.type), r.domain, r.category, r.timeNs, r.a,
+        out.push_back(Event{EventType(r.type), r.domain, r.category, *time, r.a,
                             std::string(text, r.textBytes)});
         ++stats.events;
-        stats.lastEventNs = std::max(stats.lastEventNs, r.timeNs);
+        stats.lastEventNs = std::max(stats.lastEventNs, *time);
         pos += size;
     }
 }
@@ -229,7 +236,8 @@ private:
 };
 
 // One captured tensor file (Capture.cpp); false when damaged.
-bool readTensorFile(const fs::path& path, int64_t origin, data::Tensor& t, int64_t& timeNs) {
+bool readTensorFile(const fs::path& path, const SpoolClock& clock, data::Tensor& t,
+                    int64_t& timeNs) {
     std::vector<char> bytes;
     inject::TensorFileHeader h;
     if (!readWholeFile(path, bytes) || bytes.size() < sizeof h) return false;
@@ -257,7 +265,7 @@ bool readTensorFile(const fs::path& path, int64_t origin, data::Tensor& t, int64
     const auto* data = reinterpret_cast<const std::byte*>(bytes.data() + meta);
     t.bytes.assign(data, data + h.dataBytes);
     t.step = h.step;
-    timeNs = h.timeNs - origin;
+    timeNs = h.timeNs - clock.originRawNs;
     return true;
 }
 
@@ -270,8 +278,26 @@ std::string uniqueName(std::set<std::string>& used, const std::string& name) {
 
 } // namespace
 
-data::Result<SpoolStats> readSpool(const std::string& dir, int64_t originMonoNs, int64_t endMonoNs,
-                                   data::Run& run) {
+SpoolClock SpoolClock::fromPairs(int64_t originRawNs, uint64_t tsc0, int64_t raw0, uint64_t tsc1,
+                                 int64_t raw1) {
+    SpoolClock c;
+    c.originRawNs = originRawNs;
+    c.tsc0 = tsc0;
+    c.raw0 = raw0;
+    if (tsc1 > tsc0 && raw1 > raw0) c.nsPerTick = (long double)(raw1 - raw0) / (tsc1 - tsc0);
+    return c;
+}
+
+std::optional<int64_t> SpoolClock::toRunNs(int64_t stamp, uint32_t clock) const {
+    if (clock == uint32_t(inject::EventClock::MonotonicRaw)) return stamp - originRawNs;
+    if (clock != uint32_t(inject::EventClock::Tsc) || nsPerTick <= 0) return std::nullopt;
+    const long double raw = raw0 + ((long double)uint64_t(stamp) - tsc0) * nsPerTick;
+    if (raw < -9e18L || raw > 9e18L) return std::nullopt;
+    return int64_t(std::llround(raw)) - originRawNs;
+}
+
+data::Result<SpoolStats> readSpool(const std::string& dir, const SpoolClock& clock,
+                                   int64_t endRunNs, data::Run& run) {
     SpoolStats stats;
     std::map<std::pair<uint32_t, uint32_t>, ThreadEvents> threads; // (pid, tid)
     std::vector<fs::path> tensorFiles;
@@ -294,11 +320,11 @@ data::Result<SpoolStats> readSpool(const std::string& dir, int64_t originMonoNs,
         ThreadEvents& t = threads[{h.pid, h.tid}];
         t.pid = h.pid;
         t.tid = h.tid;
-        readSegment(bytes, t.segments[seq], stats);
+        readSegment(bytes, clock, t.segments[seq], stats);
     }
     if (ec) return data::Error{dir + ": cannot list the spool folder: " + ec.message()};
 
-    RangeBuilder ranges(run, originMonoNs, std::max(endMonoNs, stats.lastEventNs), stats);
+    RangeBuilder ranges(run, 0, std::max(endRunNs, stats.lastEventNs), stats);
     std::map<uint32_t, Process> processes;
     std::map<uint32_t, std::string> nvtxThreadNames;
     for (const auto& [key, t] : threads) {
@@ -340,7 +366,7 @@ data::Result<SpoolStats> readSpool(const std::string& dir, int64_t originMonoNs,
     for (const auto& path : tensorFiles) {
         data::Tensor t;
         int64_t time = 0;
-        if (!readTensorFile(path, originMonoNs, t, time)) {
+        if (!readTensorFile(path, clock, t, time)) {
             ++stats.damaged;
             continue;
         }

@@ -2,7 +2,7 @@
 // NVTX ranges and marks, captured tensors (and GPU activity with a driver) come from our
 // injection library inside the program through a spool folder (ProfileSpool.h); CPU samples come
 // from `perf record` around the program, converted by the perf-script importer and moved onto
-// the same clock (CLOCK_MONOTONIC, origin = when the program was started). docs/PROFILING.md.
+// the same clock (CLOCK_MONOTONIC_RAW, origin = when the program was started). docs/PROFILING.md.
 #include "ArgParser.h"
 #include "Commands.h"
 #include "ProfileRunner.h"
@@ -23,6 +23,9 @@
 #include <map>
 #include <sstream>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 extern char** environ;
 
@@ -91,9 +94,10 @@ std::string readFile(const std::string& path) {
 // events or a restrictive perf_event_paranoid turn into one status line before the program runs.
 std::optional<std::string> perfProblem(const std::string& perf, const std::string& spool) {
     const std::string err = spool + "/perf-probe.err";
-    const int status = runToCompletion({perf, "record", "-q", "-k", "monotonic", "-e", "cpu-clock",
-                                        "-o", spool + "/probe.data", "--", "/bin/true"},
-                                       "/dev/null", err);
+    const int status =
+        runToCompletion({perf, "record", "-q", "-k", "monotonic_raw", "-e", "cpu-clock", "-o",
+                         spool + "/probe.data", "--", "/bin/true"},
+                        "/dev/null", err);
     fs::remove(spool + "/probe.data");
     if (status == 0) return std::nullopt;
     std::string why = lastLine(err);
@@ -187,6 +191,27 @@ void mergeProcesses(data::Run& run, const data::ProcessTable& fromPerf) {
         run.processes.name.push_back(fromPerf.name[i]);
         run.processes.command_line.push_back(fromPerf.command_line[i]);
     }
+}
+
+// The time stamp counter is a usable event clock when it ticks at a constant rate in every
+// power state (x86 "constant_tsc" and "nonstop_tsc"): then the spool records raw TSC values.
+bool invariantTsc() {
+#if defined(__x86_64__)
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("flags", 0) == 0)
+            return line.find(" constant_tsc") != std::string::npos &&
+                   line.find(" nonstop_tsc") != std::string::npos;
+#endif
+    return false;
+}
+
+uint64_t readTsc() {
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return 0;
+#endif
 }
 
 std::string gpuStatus(const Options& o) {
@@ -304,7 +329,7 @@ int cmdProfile(const Args& args) {
     if (perf)
         launch.argv = {*perf, "record",
                        "-q",  "-g",
-                       "-k",  "monotonic",
+                       "-k",  "monotonic_raw",
                        "-e",  "cpu-clock",
                        "-c",  std::to_string(periodNs),
                        "-o",  spool + "/perf.data",
@@ -312,7 +337,7 @@ int cmdProfile(const Args& args) {
     launch.argv.push_back(*program);
     launch.argv.insert(launch.argv.end(), o.command.begin() + 1, o.command.end());
     static const char* ours[] = {"NVTX_INJECTION64_PATH=", "CUDA_INJECTION64_PATH=",
-                                 "KS_PROFILE_DIR=", "KS_CAPTURE_LIBRARY="};
+                                 "KS_PROFILE_DIR=", "KS_CAPTURE_LIBRARY=", "KS_PROFILE_CLOCK="};
     for (char** e = environ; *e; ++e) {
         bool replaced = false;
         for (const char* prefix : ours) replaced |= std::string_view(*e).starts_with(prefix);
@@ -324,8 +349,11 @@ int cmdProfile(const Args& args) {
 #ifdef KS_HAVE_CUPTI
     if (o.gpu) launch.environment.push_back("CUDA_INJECTION64_PATH=" + *library);
 #endif
+    const bool tsc = invariantTsc();
+    if (tsc) launch.environment.push_back("KS_PROFILE_CLOCK=tsc");
     launch.durationSeconds = o.duration;
 
+    const uint64_t tscStart = readTsc();
     const int64_t originMono = monotonicNowNs();
     const int64_t originUnix = realtimeNowNs();
     std::string error;
@@ -336,6 +364,11 @@ int cmdProfile(const Args& args) {
         return 127;
     }
     const ChildResult end = child->wait();
+    const uint64_t tscEnd = readTsc();
+    const int64_t rawEnd = monotonicNowNs();
+    const SpoolClock clock =
+        tsc ? SpoolClock::fromPairs(originMono, tscStart, originMono, tscEnd, rawEnd)
+            : SpoolClock{originMono};
 
     data::Run run;
     if (perf) {
@@ -345,7 +378,7 @@ int cmdProfile(const Args& args) {
     }
     const data::ProcessTable perfProcesses = run.processes;
     run.processes = {};
-    auto spooled = readSpool(spool, originMono, end.endMonoNs, run);
+    auto spooled = readSpool(spool, clock, end.endMonoNs - originMono, run);
     if (!spooled) status.push_back("NVTX ranges unavailable: " + spooled.error().message);
     mergeProcesses(run, perfProcesses);
     const SpoolStats stats = spooled ? spooled.value() : SpoolStats{};
@@ -358,7 +391,7 @@ int cmdProfile(const Args& args) {
     run.info.producer = "kernscope-cli record --";
     run.info.created_utc = utcNow();
     run.info.origin_unix_ns = originUnix;
-    run.info.clock_domain = "monotonic";
+    run.info.clock_domain = "monotonic_raw";
     run.info.backend = "cpu";
     std::string commandLine;
     for (const auto& a : o.command) commandLine += (commandLine.empty() ? "" : " ") + a;

@@ -59,7 +59,7 @@ TEST_CASE("Spool reader: ranges with interleaved domains and unmatched pops and 
     s.add(EventType::Push, 150, "never-popped");
     s.save(dir + "/ev.10.11.0.ksev", 10, 11, /*dropped*/ 4);
     data::Run run;
-    auto stats = cli::readSpool(dir, 0, 1000, run);
+    auto stats = cli::readSpool(dir, cli::SpoolClock{}, 1000, run);
     REQUIRE(stats);
     CHECK(stats.value().dropped == 4);
     CHECK(stats.value().unmatched == 2);
@@ -89,9 +89,18 @@ TEST_CASE("Spool reader: damaged segments and tensor files are counted and not t
     std::ofstream(dir + "/ev.1.4.0.ksev") << "short";
     std::ofstream(dir + "/tensor.1.0.kst") << "KSTN0001 but far too short";
     data::Run run;
-    auto stats = cli::readSpool(dir, 0, 10, run);
+    auto stats = cli::readSpool(dir, cli::SpoolClock{}, 10, run);
     REQUIRE(stats);
     CHECK(stats.value().damaged == 4);
     CHECK(run.ranges.size() == 1);
     CHECK(run.tensors.empty());
+}
+
+TEST_CASE("Spool clock: TSC stamps map linearly onto the raw monotonic clock", "[profile]") {
+    // Two pairs: tsc 1000 at raw 100 ns, tsc 3000 at raw 1100 ns -> 0.5 ns per tick.
+    const auto c = cli::SpoolClock::fromPairs(100, 1000, 100, 3000, 1100);
+    CHECK(c.toRunNs(2000, uint32_t(inject::EventClock::Tsc)) == 500);
+    CHECK(c.toRunNs(5000, uint32_t(inject::EventClock::MonotonicRaw)) == 4900);
+    CHECK(!c.toRunNs(5, 7)); // unknown clock
+    CHECK(!cli::SpoolClock{}.toRunNs(5, uint32_t(inject::EventClock::Tsc)));
 }
