@@ -5,6 +5,7 @@
 // the same clock (CLOCK_MONOTONIC_RAW, origin = when the program was started). docs/PROFILING.md.
 #include "ArgParser.h"
 #include "Commands.h"
+#include "ProfileGpu.h"
 #include "ProfileRunner.h"
 #include "ProfileSpool.h"
 
@@ -214,16 +215,33 @@ uint64_t readTsc() {
 #endif
 }
 
-std::string gpuStatus(const Options& o) {
-    if (!o.gpu) return "GPU activity not collected (--no-gpu)";
-#ifndef KS_HAVE_CUPTI
-    return "GPU activity unavailable: this kernscope-cli was built without CUDA";
+// libkernscope-inject-cuda.so beside libkernscope-inject.so (CUDA builds only).
+std::optional<std::string> findCudaInjectionLibrary(const std::string& nvtxLibrary) {
+#ifdef KS_HAVE_CUPTI
+    const std::string path = dirOf(nvtxLibrary) + "/libkernscope-inject-cuda.so";
+    std::error_code ec;
+    if (fs::exists(path, ec)) return path;
 #else
-    if (void* h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD)) dlclose(h);
+    (void)nvtxLibrary;
+#endif
+    return std::nullopt;
+}
+
+// The status lines about GPU activity: none when some process delivered it.
+std::vector<std::string> gpuStatus(const Options& o, bool haveCudaLibrary, const GpuMerge& merged) {
+    if (!o.gpu) return {"GPU activity not collected (--no-gpu)"};
+#ifndef KS_HAVE_CUPTI
+    (void)haveCudaLibrary;
+    (void)merged;
+    return {"GPU activity unavailable: this kernscope-cli was built without CUDA"};
+#else
+    if (!haveCudaLibrary)
+        return {"GPU activity unavailable: libkernscope-inject-cuda.so not found"};
+    if (merged.processes > 0 || !merged.problems.empty()) return merged.problems;
     void* cuda = dlopen("libcuda.so.1", RTLD_LAZY);
-    if (!cuda) return "GPU activity unavailable: no CUDA driver (libcuda.so.1 not found)";
+    if (!cuda) return {"GPU activity unavailable: no CUDA driver (libcuda.so.1 not found)"};
     dlclose(cuda);
-    return "GPU activity unavailable: the program made no CUDA calls";
+    return {"GPU activity unavailable: the program made no CUDA calls"};
 #endif
 }
 
@@ -336,8 +354,9 @@ int cmdProfile(const Args& args) {
                        "--"};
     launch.argv.push_back(*program);
     launch.argv.insert(launch.argv.end(), o.command.begin() + 1, o.command.end());
-    static const char* ours[] = {"NVTX_INJECTION64_PATH=", "CUDA_INJECTION64_PATH=",
-                                 "KS_PROFILE_DIR=", "KS_CAPTURE_LIBRARY=", "KS_PROFILE_CLOCK="};
+    static const char* ours[] = {
+        "NVTX_INJECTION64_PATH=", "CUDA_INJECTION64_PATH=", "KS_PROFILE_DIR=",
+        "KS_CAPTURE_LIBRARY=",    "KS_PROFILE_CLOCK=",      "KS_PROFILE_ORIGIN_UNIX_NS="};
     for (char** e = environ; *e; ++e) {
         bool replaced = false;
         for (const char* prefix : ours) replaced |= std::string_view(*e).starts_with(prefix);
@@ -346,16 +365,18 @@ int cmdProfile(const Args& args) {
     launch.environment.push_back("NVTX_INJECTION64_PATH=" + *library);
     launch.environment.push_back("KS_PROFILE_DIR=" + spool);
     launch.environment.push_back("KS_CAPTURE_LIBRARY=" + *library);
-#ifdef KS_HAVE_CUPTI
-    if (o.gpu) launch.environment.push_back("CUDA_INJECTION64_PATH=" + *library);
-#endif
+    const int64_t originUnix = realtimeNowNs();
+    const auto cudaLibrary = findCudaInjectionLibrary(*library);
+    if (o.gpu && cudaLibrary) {
+        launch.environment.push_back("CUDA_INJECTION64_PATH=" + *cudaLibrary);
+        launch.environment.push_back("KS_PROFILE_ORIGIN_UNIX_NS=" + std::to_string(originUnix));
+    }
     const bool tsc = invariantTsc();
     if (tsc) launch.environment.push_back("KS_PROFILE_CLOCK=tsc");
     launch.durationSeconds = o.duration;
 
     const uint64_t tscStart = readTsc();
     const int64_t originMono = monotonicNowNs();
-    const int64_t originUnix = realtimeNowNs();
     std::string error;
     auto child = ChildProcess::start(launch, error);
     if (!child) {
@@ -382,7 +403,9 @@ int cmdProfile(const Args& args) {
     if (!spooled) status.push_back("NVTX ranges unavailable: " + spooled.error().message);
     mergeProcesses(run, perfProcesses);
     const SpoolStats stats = spooled ? spooled.value() : SpoolStats{};
-    status.push_back(gpuStatus(o));
+    const GpuMerge gpu = mergeGpuParts(spool, run);
+    for (auto& line : gpuStatus(o, cudaLibrary.has_value(), gpu)) status.push_back(line);
+    if (gpu.processes > 0) run.info.backend = "cuda";
 
     int exitCode = 0;
     const std::string how = describeEnd(end, o, exitCode);
@@ -392,7 +415,7 @@ int cmdProfile(const Args& args) {
     run.info.created_utc = utcNow();
     run.info.origin_unix_ns = originUnix;
     run.info.clock_domain = "monotonic_raw";
-    run.info.backend = "cpu";
+    if (gpu.processes == 0) run.info.backend = "cpu";
     std::string commandLine;
     for (const auto& a : o.command) commandLine += (commandLine.empty() ? "" : " ") + a;
     run.info.command_line = commandLine;
@@ -404,7 +427,7 @@ int cmdProfile(const Args& args) {
     run.info.exit_code = exitCode;
     run.info.wall_ns = end.endMonoNs - originMono;
     run.info.notes = "profiled with kernscope-cli record -- " + commandLine;
-    run.collector.dropped_records = stats.dropped + stats.damaged;
+    run.collector.dropped_records += stats.dropped + stats.damaged; // GPU parts added theirs
     run.collector.unmatched_markers = stats.unmatched;
     std::string joined;
     for (const auto& s : status) joined += (joined.empty() ? "" : "; ") + s;
