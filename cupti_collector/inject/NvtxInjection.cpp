@@ -24,7 +24,7 @@ struct RegisteredString {
 
 std::atomic<uint32_t> g_nextDomain{1};
 std::atomic<uint64_t> g_nextRangeId{1};
-thread_local int t_depth = 0;
+__attribute__((tls_model("initial-exec"))) thread_local int t_depth = 0;
 
 uint32_t domainId(nvtxDomainHandle_t d) {
     return d ? reinterpret_cast<const Domain*>(d)->id : 0;

@@ -70,7 +70,9 @@ struct ThreadSpool {
     uint64_t pendingDropped = 0; // drops before any segment existed
     bool exhausted = false;
 };
-thread_local ThreadSpool t_spool;
+// initial-exec: no __tls_get_addr call per event (the library's TLS is a few dozen bytes, well
+// inside the static TLS glibc keeps for libraries loaded with dlopen).
+__attribute__((tls_model("initial-exec"))) thread_local ThreadSpool t_spool;
 
 // Unmaps the thread's segment when the thread ends (the data stays in the file).
 struct SegmentReleaser {
@@ -91,9 +93,14 @@ bool openSegment(ThreadSpool& s) {
     if (fd < 0) return false;
     void* map = MAP_FAILED;
     if (posix_fallocate(fd, 0, kSegmentBytes) == 0)
-        map =
-            mmap(nullptr, kSegmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+        map = mmap(nullptr, kSegmentBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+    // Maps every page writable now, in one call: writes to a fresh shared file page otherwise
+    // trap once per page for dirty tracking. Kernels before 5.14 refuse; the traps then remain.
+    if (map != MAP_FAILED) madvise(map, kSegmentBytes, MADV_POPULATE_WRITE);
     if (map == MAP_FAILED) {
         unlink(path);
         return false;

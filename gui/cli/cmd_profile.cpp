@@ -23,6 +23,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -245,6 +246,22 @@ std::vector<std::string> gpuStatus(const Options& o, bool haveCudaLibrary, const
 #endif
 }
 
+// KS_SPOOL_DIR, else /dev/shm with at least 1 GiB free, else `tmp`.
+std::string spoolBase(const std::string& tmp) {
+    if (const char* dir = std::getenv("KS_SPOOL_DIR")) return dir;
+    struct statvfs st {};
+    if (access("/dev/shm", W_OK) == 0 && statvfs("/dev/shm", &st) == 0 &&
+        uint64_t(st.f_bavail) * st.f_frsize >= (1ull << 30))
+        return "/dev/shm";
+    return tmp;
+}
+
+std::optional<std::string> makeScratch(const std::string& base) {
+    std::string dir = base + "/kernscope-record.XXXXXX";
+    if (!mkdtemp(dir.data())) return std::nullopt;
+    return dir;
+}
+
 std::string utcNow() {
     const std::time_t t = std::time(nullptr);
     char buf[32];
@@ -318,21 +335,30 @@ int cmdProfile(const Args& args) {
                              "KS_INJECT_LIBRARY)\n");
         return 2;
     }
-    std::string spoolTemplate =
-        (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") +
-        "/kernscope-record.XXXXXX";
-    if (!mkdtemp(spoolTemplate.data())) {
-        std::fprintf(stderr, "kernscope-cli record: cannot create %s\n", spoolTemplate.c_str());
+    // Two scratch folders: the event spool in memory (/dev/shm) when there is room, since writing
+    // to fresh tmpfs pages costs the program less than to a disk file system; perf's files (which
+    // can be large) under $TMPDIR.
+    const std::string tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+    const auto spoolDir = makeScratch(spoolBase(tmp));
+    const auto perfDir = makeScratch(tmp);
+    if (!spoolDir || !perfDir) {
+        std::fprintf(stderr, "kernscope-cli record: cannot create a folder in %s\n", tmp.c_str());
         return 2;
     }
-    const std::string spool = spoolTemplate;
+    const std::string spool = *spoolDir, work = *perfDir;
+    auto removeScratch = [&] {
+        if (std::getenv("KS_KEEP_SPOOL")) return;
+        std::error_code ec;
+        fs::remove_all(spool, ec);
+        fs::remove_all(work, ec);
+    };
     std::vector<std::string> status;
 
     // CPU samples: perf around the program, when it works here.
     std::optional<std::string> perf;
     if (o.samples) {
         if (auto found = findExecutable("perf", pathEnv ? pathEnv : "")) {
-            if (auto problem = perfProblem(*found, spool))
+            if (auto problem = perfProblem(*found, work))
                 status.push_back("CPU samples unavailable: " + *problem);
             else
                 perf = *found;
@@ -350,7 +376,7 @@ int cmdProfile(const Args& args) {
                        "-k",  "monotonic_raw",
                        "-e",  "cpu-clock",
                        "-c",  std::to_string(periodNs),
-                       "-o",  spool + "/perf.data",
+                       "-o",  work + "/perf.data",
                        "--"};
     launch.argv.push_back(*program);
     launch.argv.insert(launch.argv.end(), o.command.begin() + 1, o.command.end());
@@ -380,7 +406,7 @@ int cmdProfile(const Args& args) {
     std::string error;
     auto child = ChildProcess::start(launch, error);
     if (!child) {
-        fs::remove_all(spool);
+        removeScratch();
         std::fprintf(stderr, "kernscope-cli record: cannot run %s\n", error.c_str());
         return 127;
     }
@@ -393,7 +419,7 @@ int cmdProfile(const Args& args) {
 
     data::Run run;
     if (perf) {
-        Samples s = convertPerfData(*perf, spool, originMono, periodNs);
+        Samples s = convertPerfData(*perf, work, originMono, periodNs);
         if (!s.problem.empty()) status.push_back(s.problem);
         run = std::move(s.run);
     }
@@ -434,7 +460,7 @@ int cmdProfile(const Args& args) {
     run.collector.status = joined;
 
     const auto written = data::writeRun(run, o.output);
-    if (!std::getenv("KS_KEEP_SPOOL")) fs::remove_all(spool);
+    removeScratch();
     if (!written) {
         std::fprintf(stderr, "kernscope-cli record: %s\n", written.message().c_str());
         return 2;

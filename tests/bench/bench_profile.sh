@@ -21,10 +21,13 @@ cc -O2 -I"$NVTX_INCLUDE" -o "$WORK/pairs" "$HERE/profile_nvtx_pairs.c" -ldl
 cc -O2 -o "$WORK/spin" "$HERE/profile_cpu_bound.c" -lpthread
 
 bare=$(env -u NVTX_INJECTION64_PATH "$WORK/pairs" "$PAIRS")
-mkdir -p "$WORK/spool"
-injected=$(NVTX_INJECTION64_PATH="$LIB" KS_PROFILE_DIR="$WORK/spool" KS_PROFILE_CLOCK=tsc \
+# The spool where record puts it: /dev/shm when writable, else the scratch folder.
+SPOOL="$WORK/spool"
+[ -w /dev/shm ] && SPOOL="$(mktemp -d /dev/shm/kernscope-bench.XXXXXX)"
+mkdir -p "$SPOOL"
+injected=$(NVTX_INJECTION64_PATH="$LIB" KS_PROFILE_DIR="$SPOOL" KS_PROFILE_CLOCK=tsc \
     "$WORK/pairs" "$PAIRS") # as record sets them on a machine with an invariant TSC
-rm -rf "$WORK/spool"
+rm -rf "$SPOOL"
 awk -v b="$bare" -v i="$injected" 'BEGIN {
     printf "NVTX push+pop pair: %.1f ns with kernscope-inject, %.1f ns without (goal <= 100 ns): %s\n",
         i, b, (i <= 100 ? "PASS" : "FAIL") }'
