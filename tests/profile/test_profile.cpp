@@ -224,6 +224,25 @@ TEST_CASE("Without perf in PATH the run completes without samples and says why",
     CHECK(r.run.collector.status.find("GPU activity") != std::string::npos);
 }
 
+TEST_CASE("Records past the spool limit are dropped and counted", "[profile]") {
+    // 4 MiB: one segment per process, about 58,000 of the 100,000 push/pop pairs.
+    Recorded r =
+        record("limit", {"--no-samples"}, {KS_NVTX_SCOPED, "many"}, "KS_PROFILE_LIMIT_MB=4");
+    CHECK(r.process.exitCode == 0);
+    size_t loops = 0;
+    for (size_t i = 0; i < r.run.ranges.size(); ++i)
+        loops += r.run.strings.get(r.run.ranges.name[i]) == "loop";
+    const uint64_t dropped = r.run.collector.dropped_records;
+    INFO("kept " << loops << " loop ranges, dropped " << dropped << " records");
+    CHECK(loops > 10'000);
+    CHECK(loops < 100'000);
+    CHECK(dropped > 10'000);
+    // Every record is either kept or counted: 2 per pair (a pair split by the limit keeps its
+    // push, closed at the end of the recording).
+    CHECK(2 * loops + dropped >= 200'000);
+    CHECK(2 * loops + dropped <= 200'000 + 20);
+}
+
 TEST_CASE("A Python NumPy program: samples attributed to its process and both threads",
           "[profile]") {
     if (!perfUsable()) {
