@@ -225,6 +225,38 @@ TEST_CASE("Without perf in PATH the run completes without samples and says why",
     CHECK(r.run.collector.status.find("GPU activity") != std::string::npos);
 }
 
+TEST_CASE("Programs started through exec are followed", "[profile]") {
+    // The shell forks and execs the program twice: both processes' ranges are in the run.
+    const std::string twice =
+        shellQuote(KS_NVTX_SCOPED) + " 0; " + shellQuote(KS_NVTX_SCOPED) + " 0";
+    Recorded r = record("exec", {"--no-samples"}, {"/bin/sh", "-c", twice});
+    CHECK(r.process.exitCode == 0);
+    std::set<uint32_t> stepThreads;
+    size_t steps = 0;
+    for (size_t i = 0; i < r.run.ranges.size(); ++i)
+        if (r.run.strings.get(r.run.ranges.name[i]) == "app::step") {
+            ++steps;
+            stepThreads.insert(r.run.ranges.thread[i]);
+        }
+    CHECK(steps == 6);
+    CHECK(stepThreads.size() == 2);
+    CHECK(r.run.processes.size() == 2);
+}
+
+TEST_CASE("Ctrl-C to record stops the program and saves the run with exit code 130", "[profile]") {
+    const std::string dir = test::scratchDir("profile_sigint");
+    const std::string out = dir + "/run.ksr.h5";
+    auto p = runCommand(shellQuote(KS_CLI_PATH) + " record --no-samples -o " + shellQuote(out) +
+                        " -- " + shellQuote(KS_NVTX_SCOPED) + " sleep & pid=$!; sleep 2; " +
+                        "kill -INT $pid; wait $pid; echo \"record exit $?\"");
+    INFO(p.output);
+    CHECK(p.output.find("record exit 130") != std::string::npos);
+    auto run = data::readRun(out);
+    REQUIRE(run);
+    CHECK(run.value().collector.status.find("stopped by SIGINT") == 0);
+    CHECK(run.value().info.exit_code == 130);
+}
+
 TEST_CASE("Records past the spool limit are dropped and counted", "[profile]") {
     // 4 MiB: one segment per process, about 58,000 of the 100,000 push/pop pairs.
     Recorded r =
