@@ -35,6 +35,17 @@ void Run::nameThread(uint32_t id, std::string_view name) {
         }
     threads.id.push_back(id);
     threads.name.push_back(strings.intern(name));
+    threads.process.push_back(0);
+}
+
+void Run::setThreadProcess(uint32_t id, uint32_t process) {
+    for (size_t i = 0; i < threads.size(); ++i)
+        if (threads.id[i] == id) {
+            threads.process[i] = process;
+            return;
+        }
+    nameThread(id, "");
+    threads.process.back() = process;
 }
 
 std::string_view Run::threadName(uint32_t id) const {

@@ -213,10 +213,25 @@ struct DeviceTable {
 };
 
 // /meta/threads (data/RUNFILE.md): names for thread ids used in the tables.
+// `process` (optional on disk, 0 = unknown) is the OS process id of the thread when a program was
+// profiled (record -- CMD); /meta/processes names those processes.
 struct ThreadTable {
-    std::vector<uint32_t> id, name;
+    std::vector<uint32_t> id, name, process;
     static constexpr const char* kPath = "/meta/threads";
-    template <class F> void forEachColumn(F&& f) { f("id", id); f("name", name); }
+    template <class F> void forEachColumn(F&& f) {
+        f("id", id); f("name", name); f("process", process);
+    }
+    static bool isOptional(std::string_view column) { return column == "process"; }
+    size_t size() const { return id.size(); }
+};
+
+// /meta/processes: the processes of a profiled program (id = OS pid, parent = parent pid).
+struct ProcessTable {
+    std::vector<uint32_t> id, parent, name, command_line;
+    static constexpr const char* kPath = "/meta/processes";
+    template <class F> void forEachColumn(F&& f) {
+        f("id", id); f("parent", parent); f("name", name); f("command_line", command_line);
+    }
     size_t size() const { return id.size(); }
 };
 
@@ -238,6 +253,11 @@ struct RunInfo {
     std::string backend = "cpu";           // cpu | cuda | imported:<kind>
     // /meta attributes
     std::string command_line, hostname, model, notes;
+    // Profiled programs (record -- CMD); empty/0 otherwise.
+    std::string cpu_model;
+    std::string exit_status; // "exited with code 3", "killed by signal 11 (SIGSEGV)", ...
+    int64_t exit_code = 0;   // the exit code `record` returned
+    int64_t wall_ns = 0;     // wall time of the program
 };
 
 // Read-only walk over a table's columns (the member forEachColumn hands out mutable vectors).
@@ -251,6 +271,7 @@ struct Run {
     StringTable strings;
     DeviceTable devices;
     ThreadTable threads;
+    ProcessTable processes;
     KernelTable kernels;
     MemcpyTable memcpy;
     MemsetTable memset;
@@ -266,6 +287,7 @@ struct Run {
     // Convenience for producers.
     uint32_t addDevice(std::string_view kind, std::string_view name);
     void nameThread(uint32_t id, std::string_view name);
+    void setThreadProcess(uint32_t id, uint32_t process); // names the thread "" when new
     std::string_view threadName(uint32_t id) const; // "" when unnamed
     std::string_view deviceName(uint32_t id) const;
     bool deviceIsCpu(uint32_t id) const;

@@ -121,7 +121,11 @@ Status writeAll(const Run& run, hid_t file, const std::string& path) {
     ok = meta.valid() && h5::writeStringAttr(meta, "command_line", info.command_line) &&
          h5::writeStringAttr(meta, "hostname", info.hostname) &&
          h5::writeStringAttr(meta, "model", info.model) &&
-         h5::writeStringAttr(meta, "notes", info.notes);
+         h5::writeStringAttr(meta, "notes", info.notes) &&
+         h5::writeStringAttr(meta, "cpu_model", info.cpu_model) &&
+         h5::writeStringAttr(meta, "exit_status", info.exit_status) &&
+         h5::writeIntAttr(meta, "exit_code", info.exit_code) &&
+         h5::writeIntAttr(meta, "wall_ns", info.wall_ns);
     if (!ok) return fail("/meta");
 
     Handle strings = w.group("/strings");
@@ -131,6 +135,7 @@ Status writeAll(const Run& run, hid_t file, const std::string& path) {
 
     if (!w.table(DeviceTable::kPath, run.devices)) return fail(DeviceTable::kPath);
     if (!w.table(ThreadTable::kPath, run.threads)) return fail(ThreadTable::kPath);
+    if (!w.table(ProcessTable::kPath, run.processes)) return fail(ProcessTable::kPath);
     if (!w.table(KernelTable::kPath, run.kernels)) return fail(KernelTable::kPath);
     if (!w.table(MemcpyTable::kPath, run.memcpy)) return fail(MemcpyTable::kPath);
     if (!w.table(MemsetTable::kPath, run.memset)) return fail(MemsetTable::kPath);
@@ -538,6 +543,14 @@ Status writeRun(const Run& run, const std::string& path) {
     return status;
 }
 
+// Files written before /meta/threads/process existed: every thread's process is unknown (0).
+template <class R> Status fillThreadProcesses(R& r, ThreadTable& threads) {
+    if (threads.process.empty()) threads.process.assign(threads.size(), 0);
+    if (threads.process.size() != threads.size())
+        return r.error("/meta/threads/process", "differs in length from /meta/threads/id");
+    return {};
+}
+
 Result<Run> readRun(const std::string& path, const ReadOptions& options) {
     auto opened = openFile(path);
     if (!opened) return opened.error();
@@ -560,6 +573,10 @@ Result<Run> readRun(const std::string& path, const ReadOptions& options) {
         info.hostname = h5::readStringAttr(meta, "hostname").value_or("");
         info.model = h5::readStringAttr(meta, "model").value_or("");
         info.notes = h5::readStringAttr(meta, "notes").value_or("");
+        info.cpu_model = h5::readStringAttr(meta, "cpu_model").value_or("");
+        info.exit_status = h5::readStringAttr(meta, "exit_status").value_or("");
+        info.exit_code = h5::readIntAttr(meta, "exit_code").value_or(0);
+        info.wall_ns = h5::readIntAttr(meta, "wall_ns").value_or(0);
     }
 
     // Strings: validated before any id is checked against them.
@@ -590,6 +607,10 @@ Result<Run> readRun(const std::string& path, const ReadOptions& options) {
         check(r.stringIds("/meta/devices/name", run.devices.name, nStrings)) &&
         check(r.table(ThreadTable::kPath, run.threads)) &&
         check(r.stringIds("/meta/threads/name", run.threads.name, nStrings)) &&
+        check(fillThreadProcesses(r, run.threads)) &&
+        check(r.table(ProcessTable::kPath, run.processes)) &&
+        check(r.stringIds("/meta/processes/name", run.processes.name, nStrings)) &&
+        check(r.stringIds("/meta/processes/command_line", run.processes.command_line, nStrings)) &&
         check(r.table(KernelTable::kPath, run.kernels)) &&
         check(r.stringIds("/gpu/kernels/name", run.kernels.name, nStrings)) &&
         check(r.durations(KernelTable::kPath, run.kernels)) &&

@@ -1,4 +1,5 @@
 #include "data/reference/ReferenceReader.h"
+#include "data/reference/NpyDirectory.h"
 
 #include "data/Hdf5.h"
 #include "data/RunFile.h"
@@ -417,6 +418,7 @@ ReferenceFormat detectReferenceFormat(const std::string& path) {
 
 Result<std::vector<Tensor>> readReferenceFile(const std::string& path,
                                               const ReferenceOptions& options) {
+    if (std::filesystem::is_directory(path)) return readNpyDirectory(path); // NpyDirectory.h
     if (!std::filesystem::exists(path)) return makeError(path + ": no such file");
     if (lowerExtension(path) == ".pt" || lowerExtension(path) == ".pth")
         return makeError(path + ": PyTorch .pt files are pickles and are not read; save with "
@@ -438,6 +440,7 @@ Result<std::vector<Tensor>> readReferenceFile(const std::string& path,
 }
 
 Result<MappedTensors> mapReferenceFile(const std::string& path, const ReferenceOptions& options) {
+    if (std::filesystem::is_directory(path)) return mapNpyDirectory(path); // NpyDirectory.h
     if (std::filesystem::exists(path) && lowerExtension(path) != ".pt" &&
         lowerExtension(path) != ".pth") {
         const ReferenceFormat f = detectReferenceFormat(path);

@@ -3,6 +3,7 @@
 #include "gui/app/FlamePage.h"
 #include "gui/app/KernelsPage.h"
 #include "gui/app/MemoryPage.h"
+#include "gui/app/ProfileDialog.h"
 #include "gui/app/RecordDialog.h"
 #include "gui/app/SummaryPage.h"
 #include "gui/app/TensorsPage.h"
@@ -209,6 +210,9 @@ void MainWindow::buildMenus() {
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(tr("&Record…"), this, &MainWindow::recordRun)
         ->setShortcut(QKeySequence(tr("Ctrl+R")));
+    run->addAction(tr("&Profile Program…"), this, [this] {
+        ProfileDialog::launch(this, [this](const QString& path) { openRun(path); });
+    });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(

@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 int cmdStats(const Args& args);
 int cmdExport(const Args& args);
 int cmdRecord(const Args& args);
+int cmdProfile(const Args& args); // record [options] -- CMD: any program (cmd_profile.cpp)
 int cmdCompare(const Args& args);
 int cmdImport(const Args& args);
 

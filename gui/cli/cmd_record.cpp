@@ -106,6 +106,8 @@ private:
 } // namespace
 
 int cmdRecord(const Args& args) {
+    // `record [options] -- CMD` profiles any program instead (cmd_profile.cpp).
+    if (std::find(args.begin(), args.end(), "--") != args.end()) return cmdProfile(args);
     TrainConfig cfg;
     std::string backendName = "auto", inputs, output = "run.ksr.h5";
     bool gradcheck = false, layersGiven = false, stepsGiven = false, batchGiven = false;
