@@ -34,8 +34,9 @@ struct GradCheckResult {
     double maxAbs = 0, maxRel = 0;
     int64_t checked = 0, skipped = 0;
     std::vector<GradCheckParam> params;
-    // Goal of the issue: < 1e-4 in float32 mode, < 1e-7 in float64 mode (max abs difference).
-    double goal() const { return float64 ? 1e-7 : 1e-4; }
+    double bound = 0; // the model's own bound; 0: 1e-4 in float32, 1e-7 in float64 (max abs)
+    std::string model = "mlp";
+    double goal() const { return bound > 0 ? bound : (float64 ? 1e-7 : 1e-4); }
     bool passed() const { return maxAbs < goal(); }
 };
 

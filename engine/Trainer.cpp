@@ -1,5 +1,9 @@
 #include "Trainer.h"
 
+#include "Buffer.h"
+#include "TensorDump.h"
+#include "Transformer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -17,43 +21,32 @@ using data::Tensor;
     } while (0)
 
 const char* modelName(ModelKind kind) {
-    return kind == ModelKind::Mlp ? "mlp" : "linear-relu";
+    switch (kind) {
+    case ModelKind::Mlp:
+        return "mlp";
+    case ModelKind::Transformer:
+        return "transformer";
+    case ModelKind::LinearRelu:
+        break;
+    }
+    return "linear-relu";
 }
 const char* optimizerName(OptimizerKind kind) {
-    return kind == OptimizerKind::Sgd ? "sgd" : "adam";
+    switch (kind) {
+    case OptimizerKind::Adam:
+        return "adam";
+    case OptimizerKind::AdamW:
+        return "adamw";
+    case OptimizerKind::Sgd:
+        break;
+    }
+    return "sgd";
 }
 float defaultLearningRate(OptimizerKind kind) {
     return kind == OptimizerKind::Sgd ? 0.01f : 0.001f;
 }
 
 namespace {
-
-// A backend buffer that frees itself.
-class Buffer {
-public:
-    Buffer() = default;
-    Buffer(Backend* backend, size_t bytes) : m_backend(backend), m_bytes(bytes) {
-        m_ptr = backend->allocate(bytes);
-    }
-    Buffer(Buffer&& o) noexcept { *this = std::move(o); }
-    Buffer& operator=(Buffer&& o) noexcept {
-        std::swap(m_backend, o.m_backend);
-        std::swap(m_ptr, o.m_ptr);
-        std::swap(m_bytes, o.m_bytes);
-        return *this;
-    }
-    ~Buffer() {
-        if (m_ptr) m_backend->release(m_ptr);
-    }
-    float* f() const { return static_cast<float*>(m_ptr); }
-    int32_t* i() const { return static_cast<int32_t*>(m_ptr); }
-    bool ok() const { return m_ptr != nullptr; }
-
-private:
-    Backend* m_backend = nullptr;
-    void* m_ptr = nullptr;
-    size_t m_bytes = 0;
-};
 
 std::string shapeText(std::initializer_list<int64_t> dims) {
     std::string s;
@@ -86,12 +79,14 @@ struct Trainer::Impl {
     std::vector<int32_t> stageLabels;
     uint32_t cpuDevice = 0;
     bool recordKernels = false;
-    int64_t order = 0;
     int lastStep = 0;
     uint32_t nTrain = 0, nForward = 0, nLoss = 0, nBackward = 0, nOptimizer = 0, nLoad = 0;
     uint32_t kLossFwd = 0, kLossBwd = 0;
 
-    Impl(Backend& b, Tracer& t, const TrainConfig& c) : backend(b), tracer(t), cfg(c) {}
+    TensorDumper dumper;
+
+    Impl(Backend& b, Tracer& t, const TrainConfig& c)
+        : backend(b), tracer(t), cfg(c), dumper(b, t) {}
 
     template <class F> Status op(uint32_t kernelName, F&& f) {
         if (!recordKernels) return f();
@@ -106,49 +101,43 @@ struct Trainer::Impl {
                            [&](int s) { return s == step || (s < 0 && step == lastStep); });
     }
 
-    // A dumped tensor with its attributes; the caller fills its bytes.
-    Tensor newDump(int step, const std::string& layer, const std::string& what, const char* role,
-                   const char* opName, data::DType dtype, std::vector<int64_t> shape) {
-        Tensor t;
-        t.name = "step" + std::to_string(step) + "/" + layer + "/" + what;
-        t.dtype = dtype;
-        t.shape = std::move(shape);
-        t.role = role;
-        t.op = opName;
-        t.layer = layer;
-        t.step = step;
-        t.order = order++;
-        t.bytes.resize(t.byteSize());
-        return t;
-    }
     // From backend memory (device buffers on CUDA).
     Status dump(int step, const std::string& layer, const std::string& what, const char* role,
                 const char* opName, const void* src, data::DType dtype,
                 std::vector<int64_t> shape) {
-        Tensor t = newDump(step, layer, what, role, opName, dtype, std::move(shape));
-        KS_TRY(backend.download(t.bytes.data(), src, t.bytes.size()));
-        tracer.run().tensors.push_back(std::move(t));
-        return {};
+        return dumper.device(step, layer, what, role, opName, src, dtype, std::move(shape));
     }
     // From host memory.
     Status dumpHost(int step, const std::string& layer, const std::string& what, const char* role,
                     const char* opName, const void* src, data::DType dtype,
                     std::vector<int64_t> shape) {
-        Tensor t = newDump(step, layer, what, role, opName, dtype, std::move(shape));
-        std::memcpy(t.bytes.data(), src, t.bytes.size());
-        tracer.run().tensors.push_back(std::move(t));
-        return {};
+        return dumper.host(step, layer, what, role, opName, src, dtype, std::move(shape));
     }
 };
 
 Trainer::Trainer(std::unique_ptr<Impl> impl, const TrainConfig& config)
     : m_impl(std::move(impl)), m_config(config) {}
+Trainer::Trainer(std::unique_ptr<TransformerTrainer> transformer, const TrainConfig& config)
+    : m_transformer(std::move(transformer)), m_config(config) {}
 Trainer::~Trainer() = default;
+
+int64_t Trainer::overflowSkips() const {
+    return m_transformer ? m_transformer->overflowSkips() : 0;
+}
 
 Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Backend& backend,
                                                  Tracer& tracer) {
     TrainConfig cfg = config;
     if (cfg.lr <= 0) cfg.lr = defaultLearningRate(cfg.optimizer);
+    if (cfg.steps < 1) return data::Error{"--steps must be >= 1"};
+    if (cfg.model == ModelKind::Transformer) {
+        auto t = TransformerTrainer::create(cfg, backend, tracer);
+        if (!t) return t.error();
+        return std::unique_ptr<Trainer>(new Trainer(std::move(t.value()), cfg));
+    }
+    if (cfg.optimizer == OptimizerKind::AdamW)
+        return data::Error{"adamw is for the transformer; use adam for " +
+                           std::string(modelName(cfg.model))};
     const bool mlp = cfg.model == ModelKind::Mlp;
     if (cfg.layers.size() < 2) return data::Error{"--layers needs at least two sizes"};
     if (!mlp && cfg.layers.size() != 2)
@@ -287,6 +276,15 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
 }
 
 Result<StepResult> Trainer::step() {
+    if (m_transformer) {
+        auto r = m_transformer->step(m_step);
+        if (!r) return r.error();
+        ++m_step;
+        m_history.push_back(r.value());
+        // Not an error: the step is recorded, so the run file shows where the NaN came from.
+        if (!std::isfinite(r.value().loss)) m_diverged = true;
+        return r;
+    }
     Impl& m = *m_impl;
     Backend& be = m.backend;
     Tracer& tr = m.tracer;
@@ -499,10 +497,11 @@ Result<StepResult> Trainer::step() {
 }
 
 Status Trainer::run(const std::function<void(int, int, const StepResult&)>& progress) {
-    Tracer& tr = m_impl->tracer;
-    Backend* nvtx = m_impl->backend.asynchronous() ? &m_impl->backend : nullptr;
-    ScopedRange r(tr, m_impl->nTrain, nvtx, "train");
-    while (m_step < m_config.steps) {
+    Tracer& tr = m_transformer ? m_transformer->tracer() : m_impl->tracer;
+    Backend& be = m_transformer ? m_transformer->backend() : m_impl->backend;
+    Backend* nvtx = be.asynchronous() ? &be : nullptr;
+    ScopedRange r(tr, tr.intern("train"), nvtx, "train");
+    while (m_step < m_config.steps && !m_diverged) {
         auto s = step();
         if (!s) return s.error();
         if (progress) progress(m_step, m_config.steps, s.value());
@@ -511,6 +510,7 @@ Status Trainer::run(const std::function<void(int, int, const StepResult&)>& prog
 }
 
 Result<std::vector<float>> Trainer::parameter(const std::string& name) {
+    if (m_transformer) return m_transformer->parameter(name);
     for (auto& L : m_impl->layers) {
         const bool isW = name == L.name + ".weight", isB = name == L.name + ".bias";
         if (!isW && !isB) continue;
