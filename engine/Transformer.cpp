@@ -457,7 +457,7 @@ public:
             return ops.add(out, branch, n);
         }));
         if (!nanModule.empty() && nanModule == block + "/" + what) KS_TRY(produced(nanModule, out, 0));
-        return dump(block, what, "output", "residual", out, {B, Tc, D});
+        return dump(block, what, "output", "residual_add", out, {B, Tc, D});
     }
 
     // Backward pass of the last forward; activation gradients scaled by `lossScale`.
@@ -510,7 +510,7 @@ public:
             KS_TRY(layerNormBackward(h + ".ln_1", k.ln1w, k.ln1b, at(dln), at(res[2 * i]),
                                      at(k.mean1), at(k.rstd1), at(dtmp)));
             KS_TRY(ops.add(at(dres), at(dtmp), nd));
-            KS_TRY(dump(h, "grad_input", "grad", "residual", at(dres), {B, Tc, D}));
+            KS_TRY(dump(h, "grad_input", "grad", "residual_add", at(dres), {B, Tc, D}));
         }
         Scope s(hooks, "transformer.wte");
         KS_TRY(op("embedding_bwd", dims({N, D}), [&] {
