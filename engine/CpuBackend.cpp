@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <omp.h>
 #include <thread>
 
 namespace ks::engine {
@@ -107,7 +106,7 @@ public:
         // OpenBLAS: one thread per core (the benchmark compares with PyTorch at the same count).
         const int n = threads > 0 ? threads : int(std::thread::hardware_concurrency());
         openblas_set_num_threads(n);
-        omp_set_num_threads(n); // the elementwise and row loops of CpuOps.h
+        cpu::ThreadPool::instance().setThreads(n); // the elementwise and row loops of CpuOps.h
         m_device = cpuModelName();
     }
     std::string name() const override { return "cpu"; }
