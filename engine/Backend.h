@@ -25,8 +25,8 @@ template <class T> class TensorOps {
 public:
     virtual ~TensorOps() = default;
     // C = alpha * op(A) op(B) + beta * C, row-major (see Backend::gemm).
-    virtual Status gemm(bool transA, bool transB, int m, int n, int k, T alpha, const T* a,
-                        int lda, const T* b, int ldb, T beta, T* c, int ldc) = 0;
+    virtual Status gemm(bool transA, bool transB, int m, int n, int k, T alpha, const T* a, int lda,
+                        const T* b, int ldb, T beta, T* c, int ldc) = 0;
     virtual Status fill(T* dst, T value, size_t n) = 0;
     virtual Status copy(T* dst, const T* src, size_t n) = 0;
     virtual Status addBias(T* y, const T* bias, int rows, int cols) = 0;
@@ -53,9 +53,16 @@ public:
     // GELU with the tanh approximation; the backward takes the GELU input.
     virtual Status geluForward(const T* x, T* y, size_t n) = 0;
     virtual Status geluBackward(const T* x, const T* dy, T* dx, size_t n) = 0;
-    // Softmax of each row (max subtracted) and the mean cross-entropy against int32 labels.
+    // Softmax of each row (max subtracted) and the mean cross-entropy against int32 labels;
+    // hostCorrect (may be null) gets the number of rows whose argmax is the label.
     virtual Status crossEntropyForward(const T* logits, const int32_t* labels, int rows, int cols,
-                                       T* probs, double* hostLoss) = 0;
+                                       T* probs, double* hostLoss, int* hostCorrect) = 0;
+    // ReLU; the backward takes the ReLU output: dx = dy where y > 0.
+    virtual Status reluForward(const T* x, T* y, size_t n) = 0;
+    virtual Status reluBackward(const T* y, const T* dy, T* dx, size_t n) = 0;
+    // Mean squared error and its gradient 2 (pred - target) / n.
+    virtual Status mseForward(const T* pred, const T* target, size_t n, double* hostLoss) = 0;
+    virtual Status mseBackward(const T* pred, const T* target, size_t n, T* dpred) = 0;
     // dlogits = (probs - onehot(labels)) / rows.
     virtual Status crossEntropyBackward(const T* probs, const int32_t* labels, int rows, int cols,
                                         T* dlogits) = 0;
@@ -105,9 +112,12 @@ public:
     virtual Status adamUpdate(float* w, const float* g, float* m, float* v, size_t n, float lr,
                               float beta1, float beta2, float eps, int step) = 0;
 
-    // The transformer ops in float and double; null where the backend lacks them.
-    virtual TensorOps<float>* ops32() { return nullptr; }
+    // The models' ops in float and double. float: by default the ops above (the MLP's), the
+    // transformer-only ops failing; double: null where the backend has no float64 ops.
+    virtual TensorOps<float>* ops32();
     virtual TensorOps<double>* ops64() { return nullptr; }
+    // Whether ops32() has the transformer's ops.
+    virtual bool hasTransformerOps() const { return false; }
 
     // NVTX-style ranges for external profilers (CUDA: real NVTX; CPU: nothing).
     virtual void rangePush(const char*) {}
@@ -117,6 +127,9 @@ public:
 
 protected:
     std::string m_lastError;
+
+private:
+    std::unique_ptr<TensorOps<float>> m_mlpOps;
 };
 
 // The CPU backend (OpenBLAS); always available. `threads` <= 0: one per core.

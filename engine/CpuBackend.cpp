@@ -88,9 +88,25 @@ public:
         cpu::geluBackward(x, dy, dx, n);
         return {};
     }
-    Status crossEntropyForward(const T* logits, const int32_t* labels, int rows, int cols,
-                               T* probs, double* hostLoss) override {
-        *hostLoss = cpu::softmaxCrossEntropy(logits, labels, rows, cols, probs, nullptr);
+    Status crossEntropyForward(const T* logits, const int32_t* labels, int rows, int cols, T* probs,
+                               double* hostLoss, int* hostCorrect) override {
+        *hostLoss = cpu::softmaxCrossEntropy(logits, labels, rows, cols, probs, hostCorrect);
+        return {};
+    }
+    Status reluForward(const T* x, T* y, size_t n) override {
+        cpu::reluForward(x, y, n);
+        return {};
+    }
+    Status reluBackward(const T* y, const T* dy, T* dx, size_t n) override {
+        cpu::reluBackward(y, dy, dx, n);
+        return {};
+    }
+    Status mseForward(const T* pred, const T* target, size_t n, double* hostLoss) override {
+        *hostLoss = cpu::mseForward(pred, target, n);
+        return {};
+    }
+    Status mseBackward(const T* pred, const T* target, size_t n, T* dpred) override {
+        cpu::mseBackward(pred, target, n, dpred);
         return {};
     }
     Status crossEntropyBackward(const T* probs, const int32_t* labels, int rows, int cols,
@@ -185,6 +201,7 @@ public:
     }
 
     TensorOps<float>* ops32() override { return &m_ops32; }
+    bool hasTransformerOps() const override { return true; }
     TensorOps<double>* ops64() override { return &m_ops64; }
 
 private:

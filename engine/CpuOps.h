@@ -1,10 +1,10 @@
 #pragma once
 // The CPU ops as templates over float and double: the CPU backend uses the float versions, the
 // gradient check both. Plain loops over contiguous memory that the compiler vectorizes.
-#include <algorithm>
-#include <atomic>
 #include "Precision.h"
 #include "ThreadPool.h"
+#include <algorithm>
+#include <atomic>
 
 #include <cblas.h>
 #include <cmath>
@@ -198,8 +198,8 @@ template <class T> int64_t countNonFinite(const T* __restrict x, size_t n) {
 
 // out[b, t] = wte[idx[b, t]] + wpe[t]; rows = batch * context, row r at position r % context.
 template <class T>
-void embeddingForward(const int32_t* idx, const T* wte, const T* wpe, T* out, int rows,
-                      int context, int width) {
+void embeddingForward(const int32_t* idx, const T* wte, const T* wpe, T* out, int rows, int context,
+                      int width) {
     forEach(size_t(rows), minRows(width), [&](size_t r) {
         const T* tok = wte + size_t(idx[r]) * width;
         const T* pos = wpe + size_t(r % context) * width;

@@ -1,8 +1,10 @@
 #pragma once
-// Gradient check: central differences, computed in float64, for every parameter of a small MLP
-// (Linear-ReLU-...-Linear, softmax cross-entropy), compared with the backward pass. Runs on the
-// CPU ops in float32 or float64. Elements whose perturbation flips a ReLU (the loss has a kink
-// there) are skipped and counted, since no finite difference is meaningful across a kink.
+// Gradient check: central differences for every parameter of a small MLP (Linear-ReLU-...-Linear,
+// softmax cross-entropy), compared with the backward pass. Both run the trainer's own forward and
+// backward code (Trainer.cpp) on a backend's ops, in float32 or float64. Elements whose
+// perturbation flips a ReLU (the loss has a kink there) are skipped and counted, since no finite
+// difference is meaningful across a kink. The transformer's check is in Transformer.h.
+#include "Backend.h"
 #include "data/Run.h"
 
 #include <cstdint>
@@ -40,6 +42,9 @@ struct GradCheckResult {
     bool passed() const { return maxAbs < goal(); }
 };
 
+// On `backend` (float64 needs its ops64()).
+Result<GradCheckResult> gradCheckMlp(const GradCheckConfig& config, Backend& backend);
+// On a CPU backend.
 GradCheckResult gradCheck(const GradCheckConfig& config);
 
 // Stores each pair as gradcheck/{f32|f64}/{layer}/grad_{what} (the backward pass) and

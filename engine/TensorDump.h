@@ -35,9 +35,8 @@ public:
     }
 
 private:
-    data::Tensor make(int step, const std::string& layer, const std::string& what,
-                      const char* role, const char* op, data::DType dtype,
-                      std::vector<int64_t> shape) {
+    data::Tensor make(int step, const std::string& layer, const std::string& what, const char* role,
+                      const char* op, data::DType dtype, std::vector<int64_t> shape) {
         data::Tensor t;
         t.name = "step" + std::to_string(step) + "/" + layer + "/" + what;
         t.dtype = dtype;

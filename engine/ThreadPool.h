@@ -37,11 +37,11 @@ private:
     std::condition_variable m_wake, m_done;
     const std::function<void(size_t, size_t)>* m_job = nullptr;
     size_t m_n = 0, m_chunk = 0;
-    int m_chunks = 0;       // chunks of the current job
+    int m_chunks = 0; // chunks of the current job
     uint64_t m_generation = 0;
-    int m_pending = 0;      // workers still busy with the current job
+    int m_pending = 0; // workers still busy with the current job
     bool m_stop = false;
-    std::mutex m_callers;   // one loop at a time
+    std::mutex m_callers; // one loop at a time
 };
 
 // f(begin, end) over [0, n); inline when n is below `minParallel`.

@@ -52,9 +52,9 @@ struct TrainConfig {
     // Transformer (see Transformer.h): sizes, precision, loss scaling, AdamW weight decay.
     int vocab = 256, context = 32, width = 64, heads = 4, blocks = 2;
     Precision precision = Precision::F32;
-    float lossScale = 0;         // 0: dynamic for fp16 (start 65536), none otherwise
-    int lossScaleGrowth = 2000;  // dynamic scaling: good steps before the scale doubles
-    float weightDecay = 0.1f;    // AdamW, on the 2-D parameters only (as nanoGPT)
+    float lossScale = 0;        // 0: dynamic for fp16 (start 65536), none otherwise
+    int lossScaleGrowth = 2000; // dynamic scaling: good steps before the scale doubles
+    float weightDecay = 0.1f;   // AdamW, on the 2-D parameters only (as nanoGPT)
     // Test-only switches: a deliberately wrong attention backward (softmax backward skipped) and
     // a NaN written into the first element of the named module's forward output.
     bool testBrokenBackward = false;

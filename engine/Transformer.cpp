@@ -95,8 +95,8 @@ public:
         if (!b.ok() && allocError.empty()) allocError = be.lastError();
         return b;
     }
-    size_t addParam(const std::string& module, const std::string& what,
-                    std::vector<int64_t> shape, bool matmul) {
+    size_t addParam(const std::string& module, const std::string& what, std::vector<int64_t> shape,
+                    bool matmul) {
         Param p;
         p.module = module;
         p.what = what;
@@ -186,7 +186,8 @@ public:
             const bool ln = p.module.find("ln_") != std::string::npos;
             const bool proj = p.module.ends_with("c_proj");
             if (wide) {
-                for (auto& x : v) x = T((ln && p.what == "weight" ? 1.0 : 0.0) + 0.4 * rng.normal());
+                for (auto& x : v)
+                    x = T((ln && p.what == "weight" ? 1.0 : 0.0) + 0.4 * rng.normal());
             } else if (ln) {
                 std::fill(v.begin(), v.end(), T(p.what == "weight" ? 1 : 0));
             } else if (p.what == "bias") {
@@ -203,9 +204,7 @@ public:
     T* P(size_t i) const { return params[i].value.template as<T>(); }
     T* G(size_t i) const { return params[i].grad.template as<T>(); }
     // The weight a matrix product uses: the reduced-precision copy when there is one.
-    T* W(size_t i) const {
-        return params[i].low.ok() ? params[i].low.template as<T>() : P(i);
-    }
+    T* W(size_t i) const { return params[i].low.ok() ? params[i].low.template as<T>() : P(i); }
     static T* at(const Buffer& b) { return b.template as<T>(); }
 
     // ---- tracing, dumping, test switches ----
@@ -213,8 +212,9 @@ public:
         if (!hooks || !hooks->kernels) return f();
         const int64_t t0 = hooks->tracer->stamp();
         Status s = f();
-        hooks->tracer->kernel(hooks->cpuDevice, 0, hooks->tracer->intern(std::string(kernel) + " " + shape),
-                              t0, hooks->tracer->stamp());
+        hooks->tracer->kernel(hooks->cpuDevice, 0,
+                              hooks->tracer->intern(std::string(kernel) + " " + shape), t0,
+                              hooks->tracer->stamp());
         return s;
     }
     struct Scope {
@@ -266,7 +266,9 @@ public:
         KS_TRY(op("gemm_nt", dims({rows, out, in}), [&] {
             return ops.gemm(false, true, rows, out, in, T(1), x, in, W(w), in, T(0), y, out);
         }));
-        if (b) KS_TRY(op("bias_add", dims({rows, out}), [&] { return ops.addBias(y, P(*b), rows, out); }));
+        if (b)
+            KS_TRY(op("bias_add", dims({rows, out}),
+                      [&] { return ops.addBias(y, P(*b), rows, out); }));
         KS_TRY(produced(module, y, size_t(rows) * out));
         return dump(module, "output", "output", "matmul", y, {B, Tc, out});
     }
@@ -276,7 +278,9 @@ public:
         KS_TRY(op("gemm_tn", dims({out, in, rows}), [&] {
             return ops.gemm(true, false, out, in, rows, T(1), dy, out, x, in, T(0), G(w), in);
         }));
-        if (b) KS_TRY(op("bias_grad", dims({rows, out}), [&] { return ops.sumRows(dy, G(*b), rows, out); }));
+        if (b)
+            KS_TRY(op("bias_grad", dims({rows, out}),
+                      [&] { return ops.sumRows(dy, G(*b), rows, out); }));
         KS_TRY(dumpParam(w, "grad_", "grad"));
         if (b) KS_TRY(dumpParam(*b, "grad_", "grad"));
         if (!dx) return {};
@@ -288,14 +292,13 @@ public:
     }
     Status layerNormForward(const std::string& module, size_t w, size_t b, const T* x, T* y,
                             T* mean, T* rstd) {
-        KS_TRY(op("layernorm_fwd", dims({N, D}), [&] {
-            return ops.layerNormForward(x, P(w), P(b), y, mean, rstd, N, D, 1e-5);
-        }));
+        KS_TRY(op("layernorm_fwd", dims({N, D}),
+                  [&] { return ops.layerNormForward(x, P(w), P(b), y, mean, rstd, N, D, 1e-5); }));
         KS_TRY(produced(module, y, size_t(N) * D));
         return dump(module, "output", "output", "layernorm", y, {B, Tc, D});
     }
-    Status layerNormBackward(const std::string& module, size_t w, size_t b, const T* dy,
-                             const T* x, const T* mean, const T* rstd, T* dx) {
+    Status layerNormBackward(const std::string& module, size_t w, size_t b, const T* dy, const T* x,
+                             const T* mean, const T* rstd, T* dx) {
         KS_TRY(op("layernorm_bwd", dims({N, D}), [&] {
             return ops.layerNormBackward(dy, x, P(w), mean, rstd, dx, G(w), G(b), N, D);
         }));
@@ -400,7 +403,8 @@ public:
                 return ops.embeddingForward(idx.i(), P(wte), P(wpe), at(res[0]), N, Tc, D);
             }));
             KS_TRY(produced("transformer.drop", at(res[0]), 0));
-            KS_TRY(dump("transformer.drop", "output", "output", "embedding", at(res[0]), {B, Tc, D}));
+            KS_TRY(
+                dump("transformer.drop", "output", "output", "embedding", at(res[0]), {B, Tc, D}));
         }
         for (int i = 0; i < L; ++i) {
             Block& k = blocks[i];
@@ -439,24 +443,25 @@ public:
         }
         Scope s(hooks, "loss");
         KS_TRY(op("softmax_xent_fwd", dims({N, V}), [&] {
-            return ops.crossEntropyForward(at(logits), targets.i(), N, V, at(probs), loss);
+            return ops.crossEntropyForward(at(logits), targets.i(), N, V, at(probs), loss, nullptr);
         }));
         KS_TRY(dump("loss", "softmax", "output", "softmax", at(probs), {B, Tc, V}));
         if (hooks && hooks->dump) {
             const T l = T(*loss);
-            KS_TRY(hooks->dumper->host(hooks->step, "loss", "output", "output", "cross_entropy",
-                                       &l, sizeof(T) == 4 ? DType::F32 : DType::F64, {}));
+            KS_TRY(hooks->dumper->host(hooks->step, "loss", "output", "output", "cross_entropy", &l,
+                                       sizeof(T) == 4 ? DType::F32 : DType::F64, {}));
         }
         return {};
     }
     // out = x + branch (the residual stream stays in the master precision).
-    Status residual(const std::string& block, const char* what, const T* x, const T* branch,
-                    T* out, size_t n) {
+    Status residual(const std::string& block, const char* what, const T* x, const T* branch, T* out,
+                    size_t n) {
         KS_TRY(op("residual_add", dims({N, D}), [&]() -> Status {
             KS_TRY(ops.copy(out, x, n));
             return ops.add(out, branch, n);
         }));
-        if (!nanModule.empty() && nanModule == block + "/" + what) KS_TRY(produced(nanModule, out, 0));
+        if (!nanModule.empty() && nanModule == block + "/" + what)
+            KS_TRY(produced(nanModule, out, 0));
         return dump(block, what, "output", "residual_add", out, {B, Tc, D});
     }
 
@@ -474,7 +479,8 @@ public:
         }
         {
             Scope s(hooks, "lm_head");
-            KS_TRY(linearBackward("lm_head", head, nullptr, at(lnf), at(dlogits), at(dln), N, D, V));
+            KS_TRY(
+                linearBackward("lm_head", head, nullptr, at(lnf), at(dlogits), at(dln), N, D, V));
         }
         {
             Scope s(hooks, "transformer.ln_f");
@@ -562,7 +568,9 @@ Result<TokenData> tokensFromInputs(const TrainConfig& c) {
     const char* names[2] = {"idx", "targets"};
     for (int k = 0; k < 2; ++k) {
         const data::Tensor* t = found[k];
-        if (!t) return Error{std::string("inputs: no '") + names[k] + "' tensor (int64 [batch, context])"};
+        if (!t)
+            return Error{std::string("inputs: no '") + names[k] +
+                         "' tensor (int64 [batch, context])"};
         if (t->shape.size() != 2 || t->shape[1] != c.context || t->shape[0] < 1 ||
             t->shape[0] > (1 << 24) || data::isFloat(t->dtype))
             return Error{std::string("inputs: '") + names[k] + "' must be integers of shape [N, " +
@@ -686,12 +694,12 @@ double TransformerTrainer::lossScale() const {
     return m->scale;
 }
 
-Result<std::unique_ptr<TransformerTrainer>> TransformerTrainer::create(const TrainConfig& config,
-                                                                       Backend& backend,
-                                                                       Tracer& tracer) {
+Result<std::unique_ptr<TransformerTrainer>>
+TransformerTrainer::create(const TrainConfig& config, Backend& backend, Tracer& tracer) {
     KS_TRY(checkTransformerConfig(config));
     TensorOps<float>* ops = backend.ops32();
-    if (!ops) return Error{"the " + backend.name() + " backend has no transformer ops"};
+    if (!ops || !backend.hasTransformerOps())
+        return Error{"the " + backend.name() + " backend has no transformer ops"};
     auto impl = std::make_unique<Impl>(backend, tracer, config, *ops);
     Impl& m = *impl;
     if (m.cfg.lr <= 0) m.cfg.lr = defaultLearningRate(m.cfg.optimizer);
@@ -819,8 +827,8 @@ Status TransformerTrainer::Impl::optimizerStep(int s) {
             // AdamW (PyTorch 1.13): w *= 1 - lr * weight_decay, then the Adam update.
             if (c.optimizer == OptimizerKind::AdamW && p.decay && c.weightDecay > 0)
                 KS_TRY(net.ops.scale(w, 1 - c.lr * c.weightDecay, p.n));
-            KS_TRY(backend.adamUpdate(w, g, p.state1.f(), p.state2.f(), p.n, c.lr, c.beta1,
-                                      c.beta2, c.eps, s + 1));
+            KS_TRY(backend.adamUpdate(w, g, p.state1.f(), p.state2.f(), p.n, c.lr, c.beta1, c.beta2,
+                                      c.eps, s + 1));
         }
         KS_TRY(net.dumpParam(i, "updated_", "param"));
     }
@@ -839,8 +847,8 @@ Result<std::vector<float>> TransformerTrainer::parameter(const std::string& name
 namespace {
 
 template <class T>
-Result<GradCheckResult> gradCheckNet(const TrainConfig& config, Backend& backend,
-                                     TensorOps<T>& ops, int maxPerTensor) {
+Result<GradCheckResult> gradCheckNet(const TrainConfig& config, Backend& backend, TensorOps<T>& ops,
+                                     int maxPerTensor) {
     TrainConfig c = config;
     c.precision = Precision::F32;
     KS_TRY(checkTransformerConfig(c));
@@ -917,7 +925,8 @@ Result<GradCheckResult> gradCheckTransformer(const TrainConfig& config, Backend&
         return Error{"the " + backend.name() + " backend has no float64 ops"};
     }
     TensorOps<float>* ops = backend.ops32();
-    if (!ops) return Error{"the " + backend.name() + " backend has no transformer ops"};
+    if (!ops || !backend.hasTransformerOps())
+        return Error{"the " + backend.name() + " backend has no transformer ops"};
     return gradCheckNet<float>(config, backend, *ops, maxPerTensor);
 }
 

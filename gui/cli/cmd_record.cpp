@@ -323,7 +323,8 @@ int cmdRecord(const Args& args) {
     std::string note;
     auto backend = createBackend(kind, &note);
     // The transformer needs the backend's tensor ops; auto falls back to the CPU without them.
-    if (backend && transformer && !backend.value()->ops32() && kind == BackendKind::Auto) {
+    if (backend && transformer && !backend.value()->hasTransformerOps() &&
+        kind == BackendKind::Auto) {
         note = "the " + backend.value()->name() + " backend has no transformer ops: using CPU";
         backend = createBackend(BackendKind::Cpu, nullptr);
     }
@@ -374,11 +375,23 @@ int cmdRecord(const Args& args) {
     if (gradcheck && transformer) {
         if (!runTransformerGradCheck(cfg, be, run)) exitCode = 1;
     } else if (gradcheck) {
+        // The trainer's own mlp code on the training backend (float64 where it has the ops).
         for (bool f64 : {false, true}) {
+            if (f64 && !be.ops64()) {
+                std::printf("gradcheck float64: the %s backend has no float64 ops (skipped)\n",
+                            be.name().c_str());
+                continue;
+            }
             GradCheckConfig gc;
             gc.seed = cfg.seed;
             gc.float64 = f64;
-            const GradCheckResult r = gradCheck(gc);
+            const auto checked = gradCheckMlp(gc, be);
+            if (!checked) {
+                std::fprintf(stderr, "kernscope-cli record: gradcheck: %s\n",
+                             checked.error().message.c_str());
+                return 2;
+            }
+            const GradCheckResult& r = checked.value();
             addGradCheckTensors(r, run, int64_t(run.tensors.size()));
             std::printf("gradcheck %s: max abs diff %.3g, max rel diff %.3g over %lld elements "
                         "(%lld skipped at ReLU kinks), h = %.3g: %s (goal < %.0e)\n",

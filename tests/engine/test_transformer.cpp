@@ -24,10 +24,9 @@ bool contains(const std::string& s, const std::string& what) {
 }
 
 // A tiny model: 2 blocks of width 16, 2 heads, context 6, vocabulary 13.
-const std::vector<std::string> kTiny = {"--model", "transformer", "--backend", "cpu",
-                                        "--vocab", "13",          "--context", "6",
-                                        "--width", "16",          "--heads",   "2",
-                                        "--blocks", "2"};
+const std::vector<std::string> kTiny = {"--model", "transformer", "--backend", "cpu",     "--vocab",
+                                        "13",      "--context",   "6",         "--width", "16",
+                                        "--heads", "2",           "--blocks",  "2"};
 
 std::vector<std::string> withTiny(std::vector<std::string> args) {
     std::vector<std::string> all = {"record"};
@@ -68,10 +67,11 @@ engine::TrainConfig smallConfig() {
 TEST_CASE("transformer fp32 matches PyTorch within the op presets over 3 SGD steps",
           "[engine][transformer]") {
     const std::string dir = scratchDir("engine_transformer_sgd");
-    runFixtureScript("make_transformer_reference.py", {dir, "sgd", "3", "13", "6", "16", "2", "2", "3"});
+    runFixtureScript("make_transformer_reference.py",
+                     {dir, "sgd", "3", "13", "6", "16", "2", "2", "3"});
     const std::string out = dir + "/run.ksr.h5";
-    auto r = runCli(withTiny({"--inputs", dir + "/inputs.npz", "--optimizer", "sgd", "--steps",
-                              "3", "--batch", "3", "--dump-steps", "0,1,2", "-o", out}));
+    auto r = runCli(withTiny({"--inputs", dir + "/inputs.npz", "--optimizer", "sgd", "--steps", "3",
+                              "--batch", "3", "--dump-steps", "0,1,2", "-o", out}));
     INFO(r.output);
     REQUIRE(r.exitCode == 0);
     r = runCli({"compare", out, dir + "/ref.h5", "--preset", "op", "--quiet"});
@@ -117,8 +117,8 @@ TEST_CASE("bf16 and fp16 runs differ from fp32 within the documented bounds",
     std::map<std::string, data::Run> runs;
     for (const char* dtype : {"fp32", "bf16", "fp16"}) {
         const std::string out = dir + "/" + dtype + ".ksr.h5";
-        const auto r = runCli(withTiny({"--dtype", dtype, "--steps", "2", "--batch", "4",
-                                        "--dump-steps", "0", "-o", out}));
+        const auto r = runCli(withTiny(
+            {"--dtype", dtype, "--steps", "2", "--batch", "4", "--dump-steps", "0", "-o", out}));
         INFO(r.output);
         REQUIRE(r.exitCode == 0);
         auto run = data::readRun(out);
@@ -199,7 +199,8 @@ TEST_CASE("an injected NaN is named by compare as the first divergence", "[engin
     INFO(r.output);
     CHECK(r.exitCode == 1); // the run is written, the non-finite loss reported
     CHECK(contains(r.output, "loss is not finite"));
-    r = runCli({"compare", dir + "/nan.ksr.h5", dir + "/clean.ksr.h5", "--preset", "op", "--quiet"});
+    r = runCli(
+        {"compare", dir + "/nan.ksr.h5", dir + "/clean.ksr.h5", "--preset", "op", "--quiet"});
     INFO(r.output);
     CHECK(r.exitCode == 1);
     CHECK(contains(r.output, "first divergence: step0/transformer.h.1.mlp.gelu/output"));
@@ -224,7 +225,7 @@ TEST_CASE("gradient check of the engine's own transformer: float64 below 1e-7",
     auto sampled = engine::gradCheckTransformer(smallConfig(), *backend, true, 16);
     REQUIRE(sampled.ok());
     CHECK(sampled->passed());
-    CHECK(sampled->params[2].shape == std::vector<int64_t>{8}); // ln_1.weight: all 8
+    CHECK(sampled->params[2].shape == std::vector<int64_t>{8});  // ln_1.weight: all 8
     CHECK(sampled->params[4].shape == std::vector<int64_t>{16}); // c_attn.weight: 16 of 192
 }
 
