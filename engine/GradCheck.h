@@ -18,6 +18,7 @@ struct GradCheckConfig {
     int batch = 8;
     uint64_t seed = 1;
     bool float64 = false;
+    bool testBrokenBackward = false; // see TrainConfig
 };
 
 struct GradCheckParam {

@@ -51,7 +51,10 @@ namespace {
 
 std::string shapeText(std::initializer_list<int64_t> dims) {
     std::string s;
-    for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
+    for (int64_t d : dims) {
+        if (!s.empty()) s += 'x';
+        s += std::to_string(d);
+    }
     return s;
 }
 
@@ -284,7 +287,10 @@ Result<std::unique_ptr<I>> buildMlp(const TrainConfig& cfg, Backend& backend, Tr
     run.info.backend = backend.name();
     run.info.model = std::string(modelName(cfg.model)) + " " + [&] {
         std::string s;
-        for (int n : cfg.layers) s += (s.empty() ? "" : "-") + std::to_string(n);
+        for (int n : cfg.layers) {
+            if (!s.empty()) s += '-';
+            s += std::to_string(n);
+        }
         return s;
     }();
     m.stage.resize(size_t(B) * std::max(in, out));
@@ -467,7 +473,9 @@ template <class T> Result<StepResult> MlpImpl<T>::pass(int s, Pass upTo) {
             if (!L.reluName.empty()) {
                 ScopedRange lr(tr, L.reluRange, nvtx, L.reluName.c_str());
                 KS_TRY(m.op(L.kReluBwd, [&] {
-                    return m.ops.reluBackward(p(L.a), p(L.dh), p(L.dz), size_t(B) * L.out);
+                    // Test switch: the mask taken from the gradient instead of the activation.
+                    const T* mask = m.cfg.testBrokenBackward ? p(L.dh) : p(L.a);
+                    return m.ops.reluBackward(mask, p(L.dh), p(L.dz), size_t(B) * L.out);
                 }));
                 if (dump)
                     KS_TRY(m.dump(s, L.reluName, "grad_input", "grad", "relu", p(L.dz), kDType,
@@ -588,6 +596,7 @@ Result<GradCheckResult> gradCheckMlpAs(const GradCheckConfig& gc, Backend& backe
     cfg.steps = 1;
     cfg.dumpSteps.clear();
     cfg.recordKernels = false;
+    cfg.testBrokenBackward = gc.testBrokenBackward;
     Tracer tracer(false);
     using Impl = MlpImpl<T>;
     auto built = buildMlp<Impl>(cfg, backend, tracer, ops);

@@ -55,8 +55,9 @@ struct TrainConfig {
     float lossScale = 0;        // 0: dynamic for fp16 (start 65536), none otherwise
     int lossScaleGrowth = 2000; // dynamic scaling: good steps before the scale doubles
     float weightDecay = 0.1f;   // AdamW, on the 2-D parameters only (as nanoGPT)
-    // Test-only switches: a deliberately wrong attention backward (softmax backward skipped) and
-    // a NaN written into the first element of the named module's forward output.
+    // Test-only switches: a deliberately wrong backward (transformer: the attention softmax
+    // backward skipped; mlp: the ReLU mask taken from the gradient) and a NaN written into the
+    // first element of the named transformer module's forward output.
     bool testBrokenBackward = false;
     std::string testNanModule;
 };

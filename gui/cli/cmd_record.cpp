@@ -47,7 +47,8 @@ constexpr const char* kUsage =
     "stores the pairs (mlp: 16-12-5 in float32 and float64; transformer: the engine's own\n"
     "forward/backward on the chosen backend, 2 blocks of width 8, in float64 where the backend\n"
     "has it, and float32).\n"
-    "Test-only: --test-broken-backward (attention softmax backward skipped),\n"
+    "Test-only: --test-broken-backward (transformer: attention softmax backward skipped; mlp:\n"
+    "ReLU backward mask taken from the gradient),\n"
     "--test-nan MODULE (a NaN written into that module's forward output).\n";
 
 bool parseInt(const std::string& s, long long lo, long long hi, long long& out) {
@@ -385,6 +386,7 @@ int cmdRecord(const Args& args) {
             GradCheckConfig gc;
             gc.seed = cfg.seed;
             gc.float64 = f64;
+            gc.testBrokenBackward = cfg.testBrokenBackward;
             const auto checked = gradCheckMlp(gc, be);
             if (!checked) {
                 std::fprintf(stderr, "kernscope-cli record: gradcheck: %s\n",
