@@ -84,6 +84,7 @@ public:
     Buffer dres, dbranch, dtmp, dheads, dqkv, datt, dscores, dgelu, dfc, dln, dlogits;
     StepHooks* hooks = nullptr;
     std::string allocError;
+    bool nanInjected = false; // the NaN test switch found its module
 
     Net(Backend& backend, TensorOps<T>& o, const TrainConfig& c)
         : be(backend), ops(o), B(c.batch), Tc(c.context), D(c.width), H(c.heads), V(c.vocab),
@@ -250,6 +251,7 @@ public:
     Status produced(const std::string& module, T* out, size_t n) {
         if (prec != Precision::F32) KS_TRY(ops.roundTo(out, n, prec));
         if (!nanModule.empty() && module == nanModule) {
+            nanInjected = true;
             const T nan = std::numeric_limits<T>::quiet_NaN();
             KS_TRY(be.upload(out, &nan, sizeof(T)));
         }
@@ -650,8 +652,10 @@ Status checkTransformerConfig(const TrainConfig& c) {
                      std::to_string(c.heads)};
     // The largest buffers: logits [batch*context, vocab] and attention [batch, heads, T, T].
     const double n = double(c.batch) * c.context;
-    if (n * c.vocab > 1 << 30 || n * c.context * c.heads > 1 << 30 || n * 4 * c.width > 1 << 30)
-        return Error{"transformer too large: an activation would exceed 2^30 elements"};
+    const double w = c.width;
+    if (n * c.vocab > 1 << 30 || n * c.context * c.heads > 1 << 30 || n * 4 * w > 1 << 30 ||
+        double(c.vocab) * w > 1 << 30 || 4 * w * w > 1 << 30)
+        return Error{"transformer too large: a tensor would exceed 2^30 elements"};
     return {};
 }
 
@@ -774,6 +778,8 @@ Result<StepResult> TransformerTrainer::step(int s) {
         Scope r(hooks, "forward");
         KS_TRY(net.forward(&result.loss));
     }
+    if (!c.testNanModule.empty() && !net.nanInjected)
+        return Error{"--test-nan: the model has no module '" + c.testNanModule + "'"};
     {
         Scope r(hooks, "backward");
         KS_TRY(net.backward(float(m.scale)));

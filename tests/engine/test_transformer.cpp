@@ -282,6 +282,10 @@ TEST_CASE("record rejects bad transformer options and inputs", "[engine][transfo
     CHECK(contains(r.output, "--dtype 'fp8'"));
     r = runCli({"record", "--model", "mlp", "--optimizer", "adamw", "-o", dir + "/x.ksr.h5"});
     CHECK(r.exitCode == 2);
+    r = runCli(
+        withTiny({"--steps", "1", "--test-nan", "transformer.h.9.mlp", "-o", dir + "/z.ksr.h5"}));
+    CHECK(r.exitCode == 2);
+    CHECK(contains(r.output, "no module 'transformer.h.9.mlp'"));
 
     // Tokens outside the vocabulary: one line naming the file and the problem.
     const std::string bad = dir + "/tokens.npz";
