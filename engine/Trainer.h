@@ -1,6 +1,8 @@
 #pragma once
-// The models the engine trains (linear-relu and mlp), on any Backend, with CPU ranges, CPU
-// "kernels", loss/accuracy counters and tensor dumps recorded into a Tracer's run.
+// The models the engine trains (linear-relu, mlp and transformer), on any Backend, with CPU
+// ranges, CPU "kernels", loss/accuracy counters and tensor dumps recorded into a Tracer's run.
+// The transformer lives in Transformer.h (its names and dumps are in docs/ENGINE.md); below is
+// the mlp / linear-relu layout.
 //
 // Layers are named like a PyTorch nn.Module with attributes fc1, relu1, fc2, relu2, ..., fcN
 // (no ReLU after the last Linear of an mlp; linear-relu is fc1 + relu1 with an MSE loss).
