@@ -50,9 +50,10 @@ public:
     virtual Status causalSoftmaxForward(T* att, int rows, int context) = 0;
     virtual Status causalSoftmaxBackward(const T* att, const T* datt, T* dscores, int rows,
                                          int context) = 0;
-    // GELU with the tanh approximation; the backward takes the GELU input.
-    virtual Status geluForward(const T* x, T* y, size_t n) = 0;
-    virtual Status geluBackward(const T* x, const T* dy, T* dx, size_t n) = 0;
+    // GELU with the tanh approximation; the forward keeps the tanh of each element for the
+    // backward, which takes the GELU input and that tanh.
+    virtual Status geluForward(const T* x, T* y, T* tanhOut, size_t n) = 0;
+    virtual Status geluBackward(const T* x, const T* tanhIn, const T* dy, T* dx, size_t n) = 0;
     // Softmax of each row (max subtracted) and the mean cross-entropy against int32 labels;
     // hostCorrect (may be null) gets the number of rows whose argmax is the label.
     virtual Status crossEntropyForward(const T* logits, const int32_t* labels, int rows, int cols,

@@ -77,8 +77,10 @@ public:
     Status causalSoftmaxBackward(const float*, const float*, float*, int, int) override {
         return missing("causalSoftmaxBackward");
     }
-    Status geluForward(const float*, float*, size_t) override { return missing("geluForward"); }
-    Status geluBackward(const float*, const float*, float*, size_t) override {
+    Status geluForward(const float*, float*, float*, size_t) override {
+        return missing("geluForward");
+    }
+    Status geluBackward(const float*, const float*, const float*, float*, size_t) override {
         return missing("geluBackward");
     }
 

@@ -80,12 +80,12 @@ public:
         cpu::causalSoftmaxBackward(att, datt, dscores, rows, context);
         return {};
     }
-    Status geluForward(const T* x, T* y, size_t n) override {
-        cpu::geluForward(x, y, n);
+    Status geluForward(const T* x, T* y, T* tanhOut, size_t n) override {
+        cpu::geluForward(x, y, tanhOut, n);
         return {};
     }
-    Status geluBackward(const T* x, const T* dy, T* dx, size_t n) override {
-        cpu::geluBackward(x, dy, dx, n);
+    Status geluBackward(const T* x, const T* tanhIn, const T* dy, T* dx, size_t n) override {
+        cpu::geluBackward(x, tanhIn, dy, dx, n);
         return {};
     }
     Status crossEntropyForward(const T* logits, const int32_t* labels, int rows, int cols, T* probs,

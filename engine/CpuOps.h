@@ -323,20 +323,25 @@ void causalSoftmaxBackward(const T* att, const T* datt, T* dscores, int rows, in
 // GELU, tanh approximation (PyTorch approximate="tanh"):
 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
 constexpr double kGeluC = 0.7978845608028654; // sqrt(2 / pi)
-template <class T> void geluForward(const T* __restrict x, T* __restrict y, size_t n) {
-    parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
-        for (size_t i = b; i < e; ++i) {
-            const T v = x[i];
-            y[i] = T(0.5) * v * (T(1) + std::tanh(T(kGeluC) * (v + T(0.044715) * v * v * v)));
-        }
-    });
-}
+// The forward keeps t = tanh(...) of every element so the backward needs no second tanh.
 template <class T>
-void geluBackward(const T* __restrict x, const T* __restrict dy, T* __restrict dx, size_t n) {
+void geluForward(const T* __restrict x, T* __restrict y, T* __restrict tanhOut, size_t n) {
     parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) {
             const T v = x[i];
             const T t = std::tanh(T(kGeluC) * (v + T(0.044715) * v * v * v));
+            tanhOut[i] = t;
+            y[i] = T(0.5) * v * (T(1) + t);
+        }
+    });
+}
+template <class T>
+void geluBackward(const T* __restrict x, const T* __restrict tanhIn, const T* __restrict dy,
+                  T* __restrict dx, size_t n) {
+    parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+            const T v = x[i];
+            const T t = tanhIn[i];
             const T dinner = T(kGeluC) * (T(1) + T(3 * 0.044715) * v * v);
             dx[i] = dy[i] * (T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * dinner);
         }

@@ -66,7 +66,8 @@ public:
     };
     struct Block {
         size_t ln1w, ln1b, attnW, attnB, projW, projB, ln2w, ln2b, fcW, fcB, mprojW, mprojB;
-        Buffer ln1, mean1, rstd1, qkv, att, heads, attnOut, ln2, mean2, rstd2, fc, gelu, mlpOut;
+        Buffer ln1, mean1, rstd1, qkv, att, heads, attnOut, ln2, mean2, rstd2, fc, gelu, geluTanh,
+            mlpOut;
     };
 
     Backend& be;
@@ -147,6 +148,7 @@ public:
             k.rstd2 = buf(N);
             k.fc = buf(4 * nd);
             k.gelu = buf(4 * nd);
+            k.geluTanh = buf(4 * nd);
             k.mlpOut = buf(nd);
         }
         lnfW = addParam("transformer.ln_f", "weight", {d}, false);
@@ -426,8 +428,9 @@ public:
             KS_TRY(layerNormForward(h + ".ln_2", k.ln2w, k.ln2b, mid, at(k.ln2), at(k.mean2),
                                     at(k.rstd2)));
             KS_TRY(linearForward(h + ".mlp.c_fc", k.fcW, &k.fcB, at(k.ln2), at(k.fc), N, D, 4 * D));
-            KS_TRY(op("gelu_fwd", dims({N, 4 * D}),
-                      [&] { return ops.geluForward(at(k.fc), at(k.gelu), 4 * nd); }));
+            KS_TRY(op("gelu_fwd", dims({N, 4 * D}), [&] {
+                return ops.geluForward(at(k.fc), at(k.gelu), at(k.geluTanh), 4 * nd);
+            }));
             KS_TRY(produced(h + ".mlp.gelu", at(k.gelu), 4 * nd));
             KS_TRY(dump(h + ".mlp.gelu", "output", "output", "gelu", at(k.gelu), {B, Tc, 4 * D}));
             KS_TRY(linearForward(h + ".mlp.c_proj", k.mprojW, &k.mprojB, at(k.gelu), at(k.mlpOut),
@@ -498,8 +501,9 @@ public:
             KS_TRY(lowp(at(dbranch), nd));
             KS_TRY(linearBackward(h + ".mlp.c_proj", k.mprojW, &k.mprojB, at(k.gelu), at(dbranch),
                                   at(dgelu), N, 4 * D, D));
-            KS_TRY(op("gelu_bwd", dims({N, 4 * D}),
-                      [&] { return ops.geluBackward(at(k.fc), at(dgelu), at(dfc), 4 * nd); }));
+            KS_TRY(op("gelu_bwd", dims({N, 4 * D}), [&] {
+                return ops.geluBackward(at(k.fc), at(k.geluTanh), at(dgelu), at(dfc), 4 * nd);
+            }));
             KS_TRY(lowp(at(dfc), 4 * nd));
             KS_TRY(dump(h + ".mlp.gelu", "grad_input", "grad", "gelu", at(dfc), {B, Tc, 4 * D}));
             KS_TRY(linearBackward(h + ".mlp.c_fc", k.fcW, &k.fcB, at(k.ln2), at(dfc), at(dln), N, D,
