@@ -1,11 +1,16 @@
 #pragma once
 // The CPU ops as templates over float and double: the CPU backend uses the float versions, the
 // gradient check both. Plain loops over contiguous memory that the compiler vectorizes.
+#include "Precision.h"
+#include "ThreadPool.h"
 #include <algorithm>
+#include <atomic>
+
 #include <cblas.h>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace ks::engine::cpu {
 
@@ -126,6 +131,221 @@ void adamUpdate(T* __restrict w, const T* __restrict g, T* __restrict m, T* __re
         const T denom = std::sqrt(v[i]) / bc2Sqrt + eps;
         w[i] += -stepSize * (m[i] / denom);
     }
+}
+
+} // namespace ks::engine::cpu
+
+// ---- Transformer ops (LayerNorm, causal softmax, GELU, embeddings, reduced precision) ----
+// Elementwise and row loops run on the worker threads (ThreadPool.h) when the work is large
+// enough to pay for it.
+namespace ks::engine::cpu {
+
+constexpr size_t kParallelMin = 1 << 15; // elements below which a loop stays on one thread
+// Rows of `width` elements below which a row loop stays on one thread.
+inline size_t minRows(int width) {
+    return std::max<size_t>(1, kParallelMin / size_t(std::max(width, 1)));
+}
+// f(i) for every i in [0, n), in parallel chunks when n is large.
+template <class F> void forEach(size_t n, size_t minParallel, F&& f) {
+    parallelFor(n, minParallel, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) f(i);
+    });
+}
+
+inline float roundToHalf(float x) {
+    return float(static_cast<_Float16>(x));
+}
+inline float roundToBFloat16(float x) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, 4);
+    if ((bits & 0x7f800000u) == 0x7f800000u) return x; // inf and NaN unchanged
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    bits &= 0xffff0000u;
+    float r;
+    std::memcpy(&r, &bits, 4);
+    return r;
+}
+
+template <class T> void roundTo(T* __restrict x, size_t n, Precision p) {
+    if (p == Precision::F32) return;
+    if (p == Precision::F16)
+        forEach(n, kParallelMin, [&](size_t i) { x[i] = T(roundToHalf(float(x[i]))); });
+    else
+        forEach(n, kParallelMin, [&](size_t i) { x[i] = T(roundToBFloat16(float(x[i]))); });
+}
+
+template <class T> void addInPlace(T* __restrict y, const T* __restrict x, size_t n) {
+    parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) y[i] += x[i];
+    });
+}
+
+template <class T> void scaleInPlace(T* __restrict x, T s, size_t n) {
+    parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) x[i] *= s;
+    });
+}
+
+template <class T> int64_t countNonFinite(const T* __restrict x, size_t n) {
+    std::atomic<int64_t> bad{0};
+    parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
+        int64_t local = 0;
+        for (size_t i = b; i < e; ++i) local += !std::isfinite(x[i]);
+        bad += local;
+    });
+    return bad.load();
+}
+
+// out[b, t] = wte[idx[b, t]] + wpe[t]; rows = batch * context, row r at position r % context.
+template <class T>
+void embeddingForward(const int32_t* idx, const T* wte, const T* wpe, T* out, int rows, int context,
+                      int width) {
+    forEach(size_t(rows), minRows(width), [&](size_t r) {
+        const T* tok = wte + size_t(idx[r]) * width;
+        const T* pos = wpe + size_t(r % context) * width;
+        T* o = out + r * width;
+        for (int c = 0; c < width; ++c) o[c] = tok[c] + pos[c];
+    });
+}
+
+// dwte[v] = sum of dout rows whose token is v; dwpe[t] = sum of dout rows at position t.
+// Parallel over column blocks so no two threads add into the same element.
+template <class T>
+void embeddingBackward(const int32_t* idx, const T* dout, T* dwte, T* dwpe, int rows, int context,
+                       int width, int vocab) {
+    std::fill(dwte, dwte + size_t(vocab) * width, T(0));
+    std::fill(dwpe, dwpe + size_t(context) * width, T(0));
+    parallelFor(size_t(width), size_t(width) * rows >= kParallelMin ? 1 : size_t(width) + 1,
+                [&](size_t c0, size_t c1) {
+                    for (int r = 0; r < rows; ++r) {
+                        const T* g = dout + size_t(r) * width;
+                        T* te = dwte + size_t(idx[r]) * width;
+                        T* pe = dwpe + size_t(r % context) * width;
+                        for (size_t c = c0; c < c1; ++c) {
+                            te[c] += g[c];
+                            pe[c] += g[c];
+                        }
+                    }
+                });
+}
+
+// LayerNorm over each row (two-pass mean and variance, biased variance as PyTorch); keeps the
+// mean and 1/sqrt(var + eps) of each row for the backward pass.
+template <class T>
+void layerNormForward(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, int rows,
+                      int width, double eps) {
+    forEach(size_t(rows), minRows(width), [&](size_t r) {
+        const T* xr = x + r * width;
+        T* yr = y + r * width;
+        T sum = 0;
+        for (int c = 0; c < width; ++c) sum += xr[c];
+        const T mu = sum / T(width);
+        T sq = 0;
+        for (int c = 0; c < width; ++c) sq += (xr[c] - mu) * (xr[c] - mu);
+        const T rs = T(1) / std::sqrt(sq / T(width) + T(eps));
+        for (int c = 0; c < width; ++c) yr[c] = (xr[c] - mu) * rs * w[c] + b[c];
+        mean[r] = mu;
+        rstd[r] = rs;
+    });
+}
+
+// dx = rstd (g - mean(g) - xhat mean(g xhat)) with g = dy w; dw = sum dy xhat; db = sum dy.
+template <class T>
+void layerNormBackward(const T* dy, const T* x, const T* w, const T* mean, const T* rstd, T* dx,
+                       T* dw, T* db, int rows, int width) {
+    forEach(size_t(rows), minRows(width), [&](size_t r) {
+        const T* xr = x + r * width;
+        const T* dyr = dy + r * width;
+        T* dxr = dx + r * width;
+        const T mu = mean[r], rs = rstd[r];
+        T gMean = 0, gxMean = 0;
+        for (int c = 0; c < width; ++c) {
+            const T g = dyr[c] * w[c];
+            gMean += g;
+            gxMean += g * (xr[c] - mu) * rs;
+        }
+        gMean /= T(width);
+        gxMean /= T(width);
+        for (int c = 0; c < width; ++c)
+            dxr[c] = rs * (dyr[c] * w[c] - gMean - (xr[c] - mu) * rs * gxMean);
+    });
+    // Parameter gradients: parallel over column blocks, rows summed in order.
+    parallelFor(size_t(width), size_t(width) * rows >= kParallelMin ? 1 : size_t(width) + 1,
+                [&](size_t c0, size_t c1) {
+                    std::fill(dw + c0, dw + c1, T(0));
+                    std::fill(db + c0, db + c1, T(0));
+                    for (int r = 0; r < rows; ++r) {
+                        const T* g = dy + size_t(r) * width;
+                        const T* xr = x + size_t(r) * width;
+                        const T mu = mean[r], rs = rstd[r];
+                        for (size_t c = c0; c < c1; ++c) {
+                            dw[c] += g[c] * (xr[c] - mu) * rs;
+                            db[c] += g[c];
+                        }
+                    }
+                });
+}
+
+// In-place causal softmax of attention scores: `rows` rows of `context` columns, row r the query
+// at position r % context; columns after it are masked (probability 0). Max subtracted first.
+template <class T> void causalSoftmaxForward(T* att, int rows, int context) {
+    forEach(size_t(rows), minRows(context), [&](size_t r) {
+        T* a = att + r * context;
+        const int last = int(r % context);
+        T mx = a[0];
+        for (int c = 1; c <= last; ++c) mx = std::max(mx, a[c]);
+        T sum = 0;
+        for (int c = 0; c <= last; ++c) {
+            a[c] = std::exp(a[c] - mx);
+            sum += a[c];
+        }
+        const T inv = T(1) / sum;
+        for (int c = 0; c <= last; ++c) a[c] *= inv;
+        for (int c = last + 1; c < context; ++c) a[c] = T(0);
+    });
+}
+
+// dscores = att (datt - sum(att datt)) row by row (masked columns get 0).
+template <class T>
+void causalSoftmaxBackward(const T* att, const T* datt, T* dscores, int rows, int context) {
+    forEach(size_t(rows), minRows(context), [&](size_t r) {
+        const T* a = att + r * context;
+        const T* d = datt + r * context;
+        T* o = dscores + r * context;
+        const int last = int(r % context);
+        T dot = 0;
+        for (int c = 0; c <= last; ++c) dot += a[c] * d[c];
+        for (int c = 0; c <= last; ++c) o[c] = a[c] * (d[c] - dot);
+        for (int c = last + 1; c < context; ++c) o[c] = T(0);
+    });
+}
+
+// GELU, tanh approximation (PyTorch approximate="tanh"):
+// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+constexpr double kGeluC = 0.7978845608028654; // sqrt(2 / pi)
+// The forward keeps t = tanh(...) of every element so the backward needs no second tanh.
+template <class T>
+void geluForward(const T* __restrict x, T* __restrict y, T* __restrict tanhOut, size_t n) {
+    parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+            const T v = x[i];
+            const T t = std::tanh(T(kGeluC) * (v + T(0.044715) * v * v * v));
+            tanhOut[i] = t;
+            y[i] = T(0.5) * v * (T(1) + t);
+        }
+    });
+}
+template <class T>
+void geluBackward(const T* __restrict x, const T* __restrict tanhIn, const T* __restrict dy,
+                  T* __restrict dx, size_t n) {
+    parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) {
+            const T v = x[i];
+            const T t = tanhIn[i];
+            const T dinner = T(kGeluC) * (T(1) + T(3 * 0.044715) * v * v);
+            dx[i] = dy[i] * (T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * dinner);
+        }
+    });
 }
 
 } // namespace ks::engine::cpu

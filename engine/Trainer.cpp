@@ -1,8 +1,13 @@
 #include "Trainer.h"
 
+#include "Buffer.h"
+#include "TensorDump.h"
+#include "Transformer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace ks::engine {
 
@@ -17,10 +22,26 @@ using data::Tensor;
     } while (0)
 
 const char* modelName(ModelKind kind) {
-    return kind == ModelKind::Mlp ? "mlp" : "linear-relu";
+    switch (kind) {
+    case ModelKind::Mlp:
+        return "mlp";
+    case ModelKind::Transformer:
+        return "transformer";
+    case ModelKind::LinearRelu:
+        break;
+    }
+    return "linear-relu";
 }
 const char* optimizerName(OptimizerKind kind) {
-    return kind == OptimizerKind::Sgd ? "sgd" : "adam";
+    switch (kind) {
+    case OptimizerKind::Adam:
+        return "adam";
+    case OptimizerKind::AdamW:
+        return "adamw";
+    case OptimizerKind::Sgd:
+        break;
+    }
+    return "sgd";
 }
 float defaultLearningRate(OptimizerKind kind) {
     return kind == OptimizerKind::Sgd ? 0.01f : 0.001f;
@@ -28,42 +49,25 @@ float defaultLearningRate(OptimizerKind kind) {
 
 namespace {
 
-// A backend buffer that frees itself.
-class Buffer {
-public:
-    Buffer() = default;
-    Buffer(Backend* backend, size_t bytes) : m_backend(backend), m_bytes(bytes) {
-        m_ptr = backend->allocate(bytes);
-    }
-    Buffer(Buffer&& o) noexcept { *this = std::move(o); }
-    Buffer& operator=(Buffer&& o) noexcept {
-        std::swap(m_backend, o.m_backend);
-        std::swap(m_ptr, o.m_ptr);
-        std::swap(m_bytes, o.m_bytes);
-        return *this;
-    }
-    ~Buffer() {
-        if (m_ptr) m_backend->release(m_ptr);
-    }
-    float* f() const { return static_cast<float*>(m_ptr); }
-    int32_t* i() const { return static_cast<int32_t*>(m_ptr); }
-    bool ok() const { return m_ptr != nullptr; }
-
-private:
-    Backend* m_backend = nullptr;
-    void* m_ptr = nullptr;
-    size_t m_bytes = 0;
-};
-
 std::string shapeText(std::initializer_list<int64_t> dims) {
     std::string s;
-    for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
+    for (int64_t d : dims) {
+        if (!s.empty()) s += 'x';
+        s += std::to_string(d);
+    }
     return s;
 }
 
 } // namespace
 
-struct Trainer::Impl {
+// The mlp and linear-relu models in element type T on a backend's TensorOps<T>: float for
+// training (any backend), double for the gradient check (where the backend has float64 ops).
+// The trainer and the gradient check run exactly this code.
+template <class T> struct MlpImpl {
+    static constexpr data::DType kDType = sizeof(T) == 4 ? data::DType::F32 : data::DType::F64;
+    enum class Pass { Loss, Gradients, Train }; // how far pass() goes
+    static T* p(const Buffer& b) { return b.template as<T>(); }
+
     struct Linear {
         std::string name, reluName; // "fc1", "relu1" (reluName empty: no ReLU after it)
         int in = 0, out = 0;
@@ -72,11 +76,12 @@ struct Trainer::Impl {
         uint32_t rangeName = 0, reluRange = 0;
         uint32_t kFwd = 0, kBias = 0, kRelu = 0, kReluBwd = 0, kGradW = 0, kGradB = 0, kGradX = 0,
                  kUpdW = 0, kUpdB = 0;
-        float* output() const { return reluName.empty() ? z.f() : a.f(); }
-        float* gradZ() const { return reluName.empty() ? dh.f() : dz.f(); }
+        T* output() const { return reluName.empty() ? p(z) : p(a); }
+        T* gradZ() const { return reluName.empty() ? p(dh) : p(dz); }
     };
 
     Backend& backend;
+    TensorOps<T>& ops;
     Tracer& tracer;
     TrainConfig cfg;
     Dataset data;
@@ -86,12 +91,25 @@ struct Trainer::Impl {
     std::vector<int32_t> stageLabels;
     uint32_t cpuDevice = 0;
     bool recordKernels = false;
-    int64_t order = 0;
     int lastStep = 0;
     uint32_t nTrain = 0, nForward = 0, nLoss = 0, nBackward = 0, nOptimizer = 0, nLoad = 0;
     uint32_t kLossFwd = 0, kLossBwd = 0;
 
-    Impl(Backend& b, Tracer& t, const TrainConfig& c) : backend(b), tracer(t), cfg(c) {}
+    TensorDumper dumper;
+
+    MlpImpl(Backend& b, TensorOps<T>& o, Tracer& t, const TrainConfig& c)
+        : backend(b), ops(o), tracer(t), cfg(c), dumper(b, t) {}
+
+    // Copies n host floats to a buffer of T (converted on the host for double).
+    Status uploadFloats(T* dst, const float* src, size_t n) {
+        if constexpr (sizeof(T) == 4) {
+            return backend.upload(dst, src, n * 4);
+        } else {
+            std::vector<T> v(src, src + n);
+            return backend.upload(dst, v.data(), n * sizeof(T));
+        }
+    }
+    Result<StepResult> pass(int s, Pass upTo);
 
     template <class F> Status op(uint32_t kernelName, F&& f) {
         if (!recordKernels) return f();
@@ -106,49 +124,40 @@ struct Trainer::Impl {
                            [&](int s) { return s == step || (s < 0 && step == lastStep); });
     }
 
-    // A dumped tensor with its attributes; the caller fills its bytes.
-    Tensor newDump(int step, const std::string& layer, const std::string& what, const char* role,
-                   const char* opName, data::DType dtype, std::vector<int64_t> shape) {
-        Tensor t;
-        t.name = "step" + std::to_string(step) + "/" + layer + "/" + what;
-        t.dtype = dtype;
-        t.shape = std::move(shape);
-        t.role = role;
-        t.op = opName;
-        t.layer = layer;
-        t.step = step;
-        t.order = order++;
-        t.bytes.resize(t.byteSize());
-        return t;
-    }
     // From backend memory (device buffers on CUDA).
     Status dump(int step, const std::string& layer, const std::string& what, const char* role,
                 const char* opName, const void* src, data::DType dtype,
                 std::vector<int64_t> shape) {
-        Tensor t = newDump(step, layer, what, role, opName, dtype, std::move(shape));
-        KS_TRY(backend.download(t.bytes.data(), src, t.bytes.size()));
-        tracer.run().tensors.push_back(std::move(t));
-        return {};
+        return dumper.device(step, layer, what, role, opName, src, dtype, std::move(shape));
     }
     // From host memory.
     Status dumpHost(int step, const std::string& layer, const std::string& what, const char* role,
                     const char* opName, const void* src, data::DType dtype,
                     std::vector<int64_t> shape) {
-        Tensor t = newDump(step, layer, what, role, opName, dtype, std::move(shape));
-        std::memcpy(t.bytes.data(), src, t.bytes.size());
-        tracer.run().tensors.push_back(std::move(t));
-        return {};
+        return dumper.host(step, layer, what, role, opName, src, dtype, std::move(shape));
     }
+};
+
+struct Trainer::Impl : MlpImpl<float> {
+    using MlpImpl<float>::MlpImpl;
 };
 
 Trainer::Trainer(std::unique_ptr<Impl> impl, const TrainConfig& config)
     : m_impl(std::move(impl)), m_config(config) {}
+Trainer::Trainer(std::unique_ptr<TransformerTrainer> transformer, const TrainConfig& config)
+    : m_transformer(std::move(transformer)), m_config(config) {}
 Trainer::~Trainer() = default;
 
-Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Backend& backend,
-                                                 Tracer& tracer) {
-    TrainConfig cfg = config;
-    if (cfg.lr <= 0) cfg.lr = defaultLearningRate(cfg.optimizer);
+int64_t Trainer::overflowSkips() const {
+    return m_transformer ? m_transformer->overflowSkips() : 0;
+}
+
+namespace {
+
+// Checks the configuration, builds the data set, allocates and initialises every buffer.
+template <class I, class T>
+Result<std::unique_ptr<I>> buildMlp(const TrainConfig& cfg, Backend& backend, Tracer& tracer,
+                                    TensorOps<T>& ops) {
     const bool mlp = cfg.model == ModelKind::Mlp;
     if (cfg.layers.size() < 2) return data::Error{"--layers needs at least two sizes"};
     if (!mlp && cfg.layers.size() != 2)
@@ -159,8 +168,8 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
     if (cfg.batch < 1 || cfg.batch > (1 << 20)) return data::Error{"--batch must be >= 1"};
     if (cfg.steps < 1) return data::Error{"--steps must be >= 1"};
 
-    auto impl = std::make_unique<Impl>(backend, tracer, cfg);
-    Impl& m = *impl;
+    auto impl = std::make_unique<I>(backend, ops, tracer, cfg);
+    I& m = *impl;
     const int in = cfg.layers.front(), out = cfg.layers.back();
     if (!cfg.inputs.empty()) {
         auto d = datasetFromTensors(cfg.inputs, mlp, in, out);
@@ -190,21 +199,21 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
         L.out = cfg.layers[i + 1];
         if (!mlp || i + 1 < nLayers) L.reluName = "relu" + std::to_string(i + 1);
         const size_t nw = size_t(L.in) * L.out, nb = size_t(L.out), act = size_t(B) * L.out;
-        L.w = Buffer(&backend, nw * 4);
-        L.b = Buffer(&backend, nb * 4);
-        L.dw = Buffer(&backend, nw * 4);
-        L.db = Buffer(&backend, nb * 4);
+        L.w = Buffer(&backend, nw * sizeof(T));
+        L.b = Buffer(&backend, nb * sizeof(T));
+        L.dw = Buffer(&backend, nw * sizeof(T));
+        L.db = Buffer(&backend, nb * sizeof(T));
         L.wState1 = Buffer(&backend, nw * 4);
         L.bState1 = Buffer(&backend, nb * 4);
         if (adam) {
             L.wState2 = Buffer(&backend, nw * 4);
             L.bState2 = Buffer(&backend, nb * 4);
         }
-        L.z = Buffer(&backend, act * 4);
-        L.dh = Buffer(&backend, act * 4);
+        L.z = Buffer(&backend, act * sizeof(T));
+        L.dh = Buffer(&backend, act * sizeof(T));
         if (!L.reluName.empty()) {
-            L.a = Buffer(&backend, act * 4);
-            L.dz = Buffer(&backend, act * 4);
+            L.a = Buffer(&backend, act * sizeof(T));
+            L.dz = Buffer(&backend, act * sizeof(T));
         }
         for (Buffer* b : {&L.w, &L.b, &L.dw, &L.db, &L.wState1, &L.bState1, &L.z, &L.dh})
             if (!b->ok()) return data::Error{"allocating " + L.name + ": " + backend.lastError()};
@@ -213,10 +222,10 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
         if (!L.reluName.empty() && (!L.a.ok() || !L.dz.ok()))
             return data::Error{"allocating " + L.name + ": " + backend.lastError()};
 
-        std::vector<float> w(nw), b(nb);
+        std::vector<T> w(nw), b(nb);
         const double bound = 1.0 / std::sqrt(double(L.in));
-        for (auto& v : w) v = float(rng.uniform(-bound, bound));
-        for (auto& v : b) v = float(rng.uniform(-bound, bound));
+        for (auto& v : w) v = T(rng.uniform(-bound, bound));
+        for (auto& v : b) v = T(rng.uniform(-bound, bound));
         // Parameters given in the inputs file replace the initialisation (PyTorch names).
         for (const auto& t : cfg.inputs) {
             const bool isW = t.name == L.name + ".weight", isB = t.name == L.name + ".bias";
@@ -227,21 +236,21 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
                 return data::Error{"inputs: '" + t.name + "' must be a float tensor of shape [" +
                                    (isW ? shapeText({L.out, L.in}) : shapeText({L.out})) + "]"};
             auto& dst = isW ? w : b;
-            for (size_t k = 0; k < dst.size(); ++k) dst[k] = float(t.valueAt(int64_t(k)));
+            for (size_t k = 0; k < dst.size(); ++k) dst[k] = T(t.valueAt(int64_t(k)));
         }
-        KS_TRY(backend.upload(L.w.f(), w.data(), nw * 4));
-        KS_TRY(backend.upload(L.b.f(), b.data(), nb * 4));
+        KS_TRY(backend.upload(m.p(L.w), w.data(), nw * sizeof(T)));
+        KS_TRY(backend.upload(m.p(L.b), b.data(), nb * sizeof(T)));
         for (Buffer* s : {&L.wState1, &L.wState2})
             if (s->ok()) KS_TRY(backend.fill(s->f(), 0, nw));
         for (Buffer* s : {&L.bState1, &L.bState2})
             if (s->ok()) KS_TRY(backend.fill(s->f(), 0, nb));
     }
-    m.x = Buffer(&backend, size_t(B) * in * 4);
+    m.x = Buffer(&backend, size_t(B) * in * sizeof(T));
     if (mlp) {
         m.labels = Buffer(&backend, size_t(B) * 4);
-        m.probs = Buffer(&backend, size_t(B) * out * 4);
+        m.probs = Buffer(&backend, size_t(B) * out * sizeof(T));
     } else {
-        m.target = Buffer(&backend, size_t(B) * out * 4);
+        m.target = Buffer(&backend, size_t(B) * out * sizeof(T));
     }
     if (!m.x.ok() || (mlp && (!m.labels.ok() || !m.probs.ok())) || (!mlp && !m.target.ok()))
         return data::Error{"allocating batch buffers: " + backend.lastError()};
@@ -278,19 +287,60 @@ Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Back
     run.info.backend = backend.name();
     run.info.model = std::string(modelName(cfg.model)) + " " + [&] {
         std::string s;
-        for (int n : cfg.layers) s += (s.empty() ? "" : "-") + std::to_string(n);
+        for (int n : cfg.layers) {
+            if (!s.empty()) s += '-';
+            s += std::to_string(n);
+        }
         return s;
     }();
     m.stage.resize(size_t(B) * std::max(in, out));
     m.stageLabels.resize(B);
-    return std::unique_ptr<Trainer>(new Trainer(std::move(impl), cfg));
+    return impl;
+}
+
+} // namespace
+
+Result<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, Backend& backend,
+                                                 Tracer& tracer) {
+    TrainConfig cfg = config;
+    if (cfg.lr <= 0) cfg.lr = defaultLearningRate(cfg.optimizer);
+    if (cfg.steps < 1) return data::Error{"--steps must be >= 1"};
+    if (cfg.model == ModelKind::Transformer) {
+        auto t = TransformerTrainer::create(cfg, backend, tracer);
+        if (!t) return t.error();
+        return std::unique_ptr<Trainer>(new Trainer(std::move(t.value()), cfg));
+    }
+    if (cfg.optimizer == OptimizerKind::AdamW)
+        return data::Error{"adamw is for the transformer; use adam for " +
+                           std::string(modelName(cfg.model))};
+    TensorOps<float>* ops = backend.ops32();
+    if (!ops) return data::Error{"the " + backend.name() + " backend has no float ops"};
+    auto impl = buildMlp<Impl>(cfg, backend, tracer, *ops);
+    if (!impl) return impl.error();
+    return std::unique_ptr<Trainer>(new Trainer(std::move(impl.value()), cfg));
 }
 
 Result<StepResult> Trainer::step() {
-    Impl& m = *m_impl;
+    if (m_transformer) {
+        auto r = m_transformer->step(m_step);
+        if (!r) return r.error();
+        ++m_step;
+        m_history.push_back(r.value());
+        // Not an error: the step is recorded, so the run file shows where the NaN came from.
+        if (!std::isfinite(r.value().loss)) m_diverged = true;
+        return r;
+    }
+    auto r = m_impl->pass(m_step, Impl::Pass::Train);
+    if (!r) return r.error();
+    ++m_step;
+    m_history.push_back(r.value());
+    return r;
+}
+
+template <class T> Result<StepResult> MlpImpl<T>::pass(int s, Pass upTo) {
+    auto& m = *this;
     Backend& be = m.backend;
     Tracer& tr = m.tracer;
-    const int s = m_step;
     const int B = m.cfg.batch;
     const bool mlp = m.cfg.model == ModelKind::Mlp;
     const int in = m.cfg.layers.front(), out = m.cfg.layers.back();
@@ -313,7 +363,7 @@ Result<StepResult> Trainer::step() {
                             m.data.x.data() + size_t((first + r) % n) * in, size_t(in) * 4);
             xs = m.stage.data();
         }
-        KS_TRY(be.upload(m.x.f(), xs, size_t(B) * in * 4));
+        KS_TRY(m.uploadFloats(p(m.x), xs, size_t(B) * in));
         if (mlp) {
             for (int r = 0; r < B; ++r) m.stageLabels[r] = m.data.labels[(first + r) % n];
             KS_TRY(be.upload(m.labels.i(), m.stageLabels.data(), size_t(B) * 4));
@@ -328,23 +378,21 @@ Result<StepResult> Trainer::step() {
                                 size_t(out) * 4);
                 ts = wrapped.data();
             }
-            KS_TRY(be.upload(m.target.f(), ts, size_t(B) * out * 4));
+            KS_TRY(m.uploadFloats(p(m.target), ts, size_t(B) * out));
         }
         if (dump) {
-            KS_TRY(m.dump(s, "input", "x", "input", "input", m.x.f(), data::DType::F32, {B, in}));
+            KS_TRY(m.dump(s, "input", "x", "input", "input", p(m.x), kDType, {B, in}));
             if (mlp) {
                 std::vector<int64_t> y(m.stageLabels.begin(), m.stageLabels.end());
                 KS_TRY(
                     m.dumpHost(s, "input", "y", "input", "input", y.data(), data::DType::I64, {B}));
             } else {
-                KS_TRY(m.dump(s, "input", "y", "input", "input", m.target.f(), data::DType::F32,
-                              {B, out}));
+                KS_TRY(m.dump(s, "input", "y", "input", "input", p(m.target), kDType, {B, out}));
             }
             for (auto& L : m.layers) {
-                KS_TRY(m.dump(s, L.name, "weight", "param", optName, L.w.f(), data::DType::F32,
-                              {L.out, L.in}));
-                KS_TRY(m.dump(s, L.name, "bias", "param", optName, L.b.f(), data::DType::F32,
-                              {L.out}));
+                KS_TRY(
+                    m.dump(s, L.name, "weight", "param", optName, p(L.w), kDType, {L.out, L.in}));
+                KS_TRY(m.dump(s, L.name, "bias", "param", optName, p(L.b), kDType, {L.out}));
             }
         }
     }
@@ -352,26 +400,26 @@ Result<StepResult> Trainer::step() {
     // Forward: z = h W^T + b, a = ReLU(z).
     {
         ScopedRange r(tr, m.nForward, nvtx, "forward");
-        const float* h = m.x.f();
+        const T* h = p(m.x);
         for (auto& L : m.layers) {
             {
                 ScopedRange lr(tr, L.rangeName, nvtx, L.name.c_str());
                 KS_TRY(m.op(L.kFwd, [&] {
-                    return be.gemm(false, true, B, L.out, L.in, 1.f, h, L.in, L.w.f(), L.in, 0.f,
-                                   L.z.f(), L.out);
+                    return m.ops.gemm(false, true, B, L.out, L.in, T(1), h, L.in, p(L.w), L.in,
+                                      T(0), p(L.z), L.out);
                 }));
-                KS_TRY(m.op(L.kBias, [&] { return be.addBias(L.z.f(), L.b.f(), B, L.out); }));
+                KS_TRY(m.op(L.kBias, [&] { return m.ops.addBias(p(L.z), p(L.b), B, L.out); }));
                 if (dump)
-                    KS_TRY(m.dump(s, L.name, "output", "output", "matmul", L.z.f(),
-                                  data::DType::F32, {B, L.out}));
+                    KS_TRY(m.dump(s, L.name, "output", "output", "matmul", p(L.z), kDType,
+                                  {B, L.out}));
             }
             if (!L.reluName.empty()) {
                 ScopedRange lr(tr, L.reluRange, nvtx, L.reluName.c_str());
                 KS_TRY(m.op(L.kRelu,
-                            [&] { return be.reluForward(L.z.f(), L.a.f(), size_t(B) * L.out); }));
+                            [&] { return m.ops.reluForward(p(L.z), p(L.a), size_t(B) * L.out); }));
                 if (dump)
-                    KS_TRY(m.dump(s, L.reluName, "output", "output", "relu", L.a.f(),
-                                  data::DType::F32, {B, L.out}));
+                    KS_TRY(m.dump(s, L.reluName, "output", "output", "relu", p(L.a), kDType,
+                                  {B, L.out}));
             }
             h = L.output();
         }
@@ -382,18 +430,20 @@ Result<StepResult> Trainer::step() {
     auto& last = m.layers.back();
     {
         ScopedRange r(tr, m.nLoss, nvtx, "loss");
-        float loss = 0, correct = 0;
+        double lossValue = 0;
+        int correct = 0;
         if (mlp) {
             KS_TRY(m.op(m.kLossFwd, [&] {
-                return be.softmaxCrossEntropy(last.z.f(), m.labels.i(), B, out, m.probs.f(), &loss,
-                                              &correct);
+                return m.ops.crossEntropyForward(p(last.z), m.labels.i(), B, out, p(m.probs),
+                                                 &lossValue, &correct);
             }));
         } else {
             KS_TRY(m.op(m.kLossFwd, [&] {
-                return be.mseForward(last.output(), m.target.f(), size_t(B) * out, &loss);
+                return m.ops.mseForward(last.output(), p(m.target), size_t(B) * out, &lossValue);
             }));
         }
-        result.loss = loss;
+        const float loss = float(lossValue);
+        result.loss = lossValue;
         result.accuracy = mlp ? double(correct) / B : 0.0;
         if (!std::isfinite(loss))
             return data::Error{"step " + std::to_string(s) + ": loss is " + std::to_string(loss) +
@@ -401,19 +451,18 @@ Result<StepResult> Trainer::step() {
         const char* lossOp = mlp ? "cross_entropy" : "mse";
         if (dump) {
             if (mlp)
-                KS_TRY(m.dump(s, "loss", "softmax", "output", "softmax", m.probs.f(),
-                              data::DType::F32, {B, out}));
+                KS_TRY(m.dump(s, "loss", "softmax", "output", "softmax", p(m.probs), kDType,
+                              {B, out}));
             KS_TRY(m.dumpHost(s, "loss", "output", "output", lossOp, &loss, data::DType::F32, {}));
         }
+        if (upTo == Pass::Loss) return result;
         // dL/d(last output): for mlp the logits (fused softmax + cross-entropy backward).
         KS_TRY(m.op(m.kLossBwd, [&] {
-            return mlp ? be.softmaxCrossEntropyBackward(m.probs.f(), m.labels.i(), B, out,
-                                                        last.dh.f())
-                       : be.mseBackward(last.output(), m.target.f(), size_t(B) * out, last.dh.f());
+            return mlp ? m.ops.crossEntropyBackward(p(m.probs), m.labels.i(), B, out, p(last.dh))
+                       : m.ops.mseBackward(last.output(), p(m.target), size_t(B) * out, p(last.dh));
         }));
         if (dump)
-            KS_TRY(m.dump(s, "loss", "grad_input", "grad", lossOp, last.dh.f(), data::DType::F32,
-                          {B, out}));
+            KS_TRY(m.dump(s, "loss", "grad_input", "grad", lossOp, p(last.dh), kDType, {B, out}));
     }
 
     // Backward, last layer first: dz = ReLU'(dh); dW = dz^T h; db = sum dz; dh_prev = dz W.
@@ -424,41 +473,44 @@ Result<StepResult> Trainer::step() {
             if (!L.reluName.empty()) {
                 ScopedRange lr(tr, L.reluRange, nvtx, L.reluName.c_str());
                 KS_TRY(m.op(L.kReluBwd, [&] {
-                    return be.reluBackward(L.a.f(), L.dh.f(), L.dz.f(), size_t(B) * L.out);
+                    // Test switch: the mask taken from the gradient instead of the activation.
+                    const T* mask = m.cfg.testBrokenBackward ? p(L.dh) : p(L.a);
+                    return m.ops.reluBackward(mask, p(L.dh), p(L.dz), size_t(B) * L.out);
                 }));
                 if (dump)
-                    KS_TRY(m.dump(s, L.reluName, "grad_input", "grad", "relu", L.dz.f(),
-                                  data::DType::F32, {B, L.out}));
+                    KS_TRY(m.dump(s, L.reluName, "grad_input", "grad", "relu", p(L.dz), kDType,
+                                  {B, L.out}));
             }
             ScopedRange lr(tr, L.rangeName, nvtx, L.name.c_str());
-            const float* h = i == 0 ? m.x.f() : m.layers[i - 1].output();
-            const float* dz = L.gradZ();
+            const T* h = i == 0 ? p(m.x) : m.layers[i - 1].output();
+            const T* dz = L.gradZ();
             KS_TRY(m.op(L.kGradW, [&] {
-                return be.gemm(true, false, L.out, L.in, B, 1.f, dz, L.out, h, L.in, 0.f, L.dw.f(),
-                               L.in);
+                return m.ops.gemm(true, false, L.out, L.in, B, T(1), dz, L.out, h, L.in, T(0),
+                                  p(L.dw), L.in);
             }));
-            KS_TRY(m.op(L.kGradB, [&] { return be.sumRows(dz, L.db.f(), B, L.out); }));
+            KS_TRY(m.op(L.kGradB, [&] { return m.ops.sumRows(dz, p(L.db), B, L.out); }));
             if (dump) {
-                KS_TRY(m.dump(s, L.name, "grad_weight", "grad", "matmul", L.dw.f(),
-                              data::DType::F32, {L.out, L.in}));
-                KS_TRY(m.dump(s, L.name, "grad_bias", "grad", "matmul", L.db.f(), data::DType::F32,
-                              {L.out}));
+                KS_TRY(m.dump(s, L.name, "grad_weight", "grad", "matmul", p(L.dw), kDType,
+                              {L.out, L.in}));
+                KS_TRY(m.dump(s, L.name, "grad_bias", "grad", "matmul", p(L.db), kDType, {L.out}));
             }
             if (i > 0) {
                 auto& P = m.layers[i - 1];
                 KS_TRY(m.op(L.kGradX, [&] {
-                    return be.gemm(false, false, B, L.in, L.out, 1.f, dz, L.out, L.w.f(), L.in, 0.f,
-                                   P.dh.f(), L.in);
+                    return m.ops.gemm(false, false, B, L.in, L.out, T(1), dz, L.out, p(L.w), L.in,
+                                      T(0), p(P.dh), L.in);
                 }));
                 if (dump)
-                    KS_TRY(m.dump(s, L.name, "grad_input", "grad", "matmul", P.dh.f(),
-                                  data::DType::F32, {B, L.in}));
+                    KS_TRY(m.dump(s, L.name, "grad_input", "grad", "matmul", p(P.dh), kDType,
+                                  {B, L.in}));
             }
         }
     }
 
-    // Optimizer.
-    {
+    if (upTo == Pass::Gradients) return result;
+
+    // Optimizer (float only: the gradient check stops before it).
+    if constexpr (sizeof(T) == 4) {
         ScopedRange r(tr, m.nOptimizer, nvtx, "optimizer_step");
         const auto& c = m.cfg;
         for (auto& L : m.layers) {
@@ -466,26 +518,26 @@ Result<StepResult> Trainer::step() {
             const size_t nw = size_t(L.in) * L.out, nb = size_t(L.out);
             if (c.optimizer == OptimizerKind::Sgd) {
                 KS_TRY(m.op(L.kUpdW, [&] {
-                    return be.sgdUpdate(L.w.f(), L.dw.f(), L.wState1.f(), nw, c.lr, c.momentum);
+                    return be.sgdUpdate(p(L.w), p(L.dw), p(L.wState1), nw, c.lr, c.momentum);
                 }));
                 KS_TRY(m.op(L.kUpdB, [&] {
-                    return be.sgdUpdate(L.b.f(), L.db.f(), L.bState1.f(), nb, c.lr, c.momentum);
+                    return be.sgdUpdate(p(L.b), p(L.db), p(L.bState1), nb, c.lr, c.momentum);
                 }));
             } else {
                 KS_TRY(m.op(L.kUpdW, [&] {
-                    return be.adamUpdate(L.w.f(), L.dw.f(), L.wState1.f(), L.wState2.f(), nw, c.lr,
+                    return be.adamUpdate(p(L.w), p(L.dw), p(L.wState1), p(L.wState2), nw, c.lr,
                                          c.beta1, c.beta2, c.eps, s + 1);
                 }));
                 KS_TRY(m.op(L.kUpdB, [&] {
-                    return be.adamUpdate(L.b.f(), L.db.f(), L.bState1.f(), L.bState2.f(), nb, c.lr,
+                    return be.adamUpdate(p(L.b), p(L.db), p(L.bState1), p(L.bState2), nb, c.lr,
                                          c.beta1, c.beta2, c.eps, s + 1);
                 }));
             }
             if (dump) {
-                KS_TRY(m.dump(s, L.name, "updated_weight", "param", optName, L.w.f(),
-                              data::DType::F32, {L.out, L.in}));
-                KS_TRY(m.dump(s, L.name, "updated_bias", "param", optName, L.b.f(),
-                              data::DType::F32, {L.out}));
+                KS_TRY(m.dump(s, L.name, "updated_weight", "param", optName, p(L.w), kDType,
+                              {L.out, L.in}));
+                KS_TRY(
+                    m.dump(s, L.name, "updated_bias", "param", optName, p(L.b), kDType, {L.out}));
             }
         }
         KS_TRY(be.synchronize());
@@ -493,16 +545,15 @@ Result<StepResult> Trainer::step() {
     const int64_t t = tr.stamp();
     tr.counter("loss", t, result.loss);
     if (mlp) tr.counter("accuracy", t, result.accuracy);
-    ++m_step;
-    m_history.push_back(result);
     return result;
 }
 
 Status Trainer::run(const std::function<void(int, int, const StepResult&)>& progress) {
-    Tracer& tr = m_impl->tracer;
-    Backend* nvtx = m_impl->backend.asynchronous() ? &m_impl->backend : nullptr;
-    ScopedRange r(tr, m_impl->nTrain, nvtx, "train");
-    while (m_step < m_config.steps) {
+    Tracer& tr = m_transformer ? m_transformer->tracer() : m_impl->tracer;
+    Backend& be = m_transformer ? m_transformer->backend() : m_impl->backend;
+    Backend* nvtx = be.asynchronous() ? &be : nullptr;
+    ScopedRange r(tr, tr.intern("train"), nvtx, "train");
+    while (m_step < m_config.steps && !m_diverged) {
         auto s = step();
         if (!s) return s.error();
         if (progress) progress(m_step, m_config.steps, s.value());
@@ -511,6 +562,7 @@ Status Trainer::run(const std::function<void(int, int, const StepResult&)>& prog
 }
 
 Result<std::vector<float>> Trainer::parameter(const std::string& name) {
+    if (m_transformer) return m_transformer->parameter(name);
     for (auto& L : m_impl->layers) {
         const bool isW = name == L.name + ".weight", isB = name == L.name + ".bias";
         if (!isW && !isB) continue;
@@ -526,6 +578,112 @@ Status train(const TrainConfig& config, Backend& backend, Tracer& tracer,
     auto trainer = Trainer::create(config, backend, tracer);
     if (!trainer) return trainer.error();
     return trainer.value()->run(progress);
+}
+
+} // namespace ks::engine
+
+namespace ks::engine {
+namespace {
+
+template <class T>
+Result<GradCheckResult> gradCheckMlpAs(const GradCheckConfig& gc, Backend& backend,
+                                       TensorOps<T>& ops) {
+    TrainConfig cfg;
+    cfg.model = ModelKind::Mlp;
+    cfg.layers = gc.layers;
+    cfg.batch = gc.batch;
+    cfg.seed = gc.seed;
+    cfg.steps = 1;
+    cfg.dumpSteps.clear();
+    cfg.recordKernels = false;
+    cfg.testBrokenBackward = gc.testBrokenBackward;
+    Tracer tracer(false);
+    using Impl = MlpImpl<T>;
+    auto built = buildMlp<Impl>(cfg, backend, tracer, ops);
+    if (!built) return built.error();
+    Impl& m = *built.value();
+    // Signs of every ReLU input: a perturbation that flips one crosses a kink of the loss.
+    auto reluSigns = [&](std::vector<uint8_t>& signs) -> Status {
+        signs.clear();
+        for (auto& L : m.layers) {
+            if (L.reluName.empty()) continue;
+            std::vector<T> z(size_t(cfg.batch) * L.out);
+            KS_TRY(backend.download(z.data(), Impl::p(L.z), z.size() * sizeof(T)));
+            for (T v : z) signs.push_back(v > T(0));
+        }
+        return {};
+    };
+    auto base = m.pass(0, Impl::Pass::Gradients);
+    if (!base) return base.error();
+    std::vector<uint8_t> baseSigns, signs;
+    KS_TRY(reluSigns(baseSigns));
+
+    GradCheckResult result;
+    result.float64 = sizeof(T) == 8;
+    result.model = "mlp";
+    // h ~ eps^(1/3) balances truncation (h^2) against rounding (eps / h) in central differences.
+    result.h = std::cbrt(double(std::numeric_limits<T>::epsilon()));
+    for (auto& L : m.layers) {
+        for (int which = 0; which < 2; ++which) {
+            GradCheckParam param;
+            param.layer = L.name;
+            param.what = which == 0 ? "weight" : "bias";
+            param.name = param.layer + "." + param.what;
+            param.shape =
+                which == 0 ? std::vector<int64_t>{L.out, L.in} : std::vector<int64_t>{L.out};
+            const size_t n = which == 0 ? size_t(L.in) * L.out : size_t(L.out);
+            T* value = Impl::p(which == 0 ? L.w : L.b);
+            std::vector<T> grad(n), values(n);
+            KS_TRY(backend.download(grad.data(), Impl::p(which == 0 ? L.dw : L.db), n * sizeof(T)));
+            KS_TRY(backend.download(values.data(), value, n * sizeof(T)));
+            param.analytic.assign(grad.begin(), grad.end());
+            param.numerical.resize(n);
+            for (size_t k = 0; k < n; ++k) {
+                const T saved = values[k];
+                const double step = result.h * std::max(1.0, std::abs(double(saved)));
+                const T up = T(double(saved) + step), down = T(double(saved) - step);
+                bool kink = false;
+                double losses[2];
+                for (int side = 0; side < 2; ++side) {
+                    KS_TRY(backend.upload(value + k, side == 0 ? &up : &down, sizeof(T)));
+                    auto r = m.pass(0, Impl::Pass::Loss);
+                    if (!r) return r.error();
+                    losses[side] = r.value().loss;
+                    KS_TRY(reluSigns(signs));
+                    kink = kink || signs != baseSigns;
+                }
+                KS_TRY(backend.upload(value + k, &saved, sizeof(T)));
+                // Divide by the step actually taken (the perturbed values are rounded to T).
+                param.numerical[k] = (losses[0] - losses[1]) / (double(up) - double(down));
+                if (kink) {
+                    ++param.skipped;
+                    continue;
+                }
+                const double diff = std::abs(param.numerical[k] - param.analytic[k]);
+                const double scale =
+                    std::max({std::abs(param.numerical[k]), std::abs(param.analytic[k]), 1e-3});
+                param.maxAbs = std::max(param.maxAbs, diff);
+                param.maxRel = std::max(param.maxRel, diff / scale);
+                ++result.checked;
+            }
+            result.maxAbs = std::max(result.maxAbs, param.maxAbs);
+            result.maxRel = std::max(result.maxRel, param.maxRel);
+            result.skipped += param.skipped;
+            result.params.push_back(std::move(param));
+        }
+    }
+    return result;
+}
+
+} // namespace
+
+Result<GradCheckResult> gradCheckMlp(const GradCheckConfig& config, Backend& backend) {
+    if (config.float64) {
+        if (TensorOps<double>* ops = backend.ops64())
+            return gradCheckMlpAs<double>(config, backend, *ops);
+        return Error{"the " + backend.name() + " backend has no float64 ops"};
+    }
+    return gradCheckMlpAs<float>(config, backend, *backend.ops32());
 }
 
 } // namespace ks::engine

@@ -1,6 +1,8 @@
 #pragma once
-// The models the engine trains (linear-relu and mlp), on any Backend, with CPU ranges, CPU
-// "kernels", loss/accuracy counters and tensor dumps recorded into a Tracer's run.
+// The models the engine trains (linear-relu, mlp and transformer), on any Backend, with CPU
+// ranges, CPU "kernels", loss/accuracy counters and tensor dumps recorded into a Tracer's run.
+// The transformer lives in Transformer.h (its names and dumps are in docs/ENGINE.md); below is
+// the mlp / linear-relu layout.
 //
 // Layers are named like a PyTorch nn.Module with attributes fc1, relu1, fc2, relu2, ..., fcN
 // (no ReLU after the last Linear of an mlp; linear-relu is fc1 + relu1 with an MSE loss).
@@ -15,6 +17,7 @@
 //   step{N}/fcK/updated_weight, updated_bias               role param, op sgd|adam
 #include "Backend.h"
 #include "Dataset.h"
+#include "Precision.h"
 #include "Tracer.h"
 
 #include <cstdint>
@@ -25,11 +28,13 @@
 
 namespace ks::engine {
 
-enum class ModelKind { LinearRelu, Mlp };
-enum class OptimizerKind { Sgd, Adam };
+class TransformerTrainer;
 
-const char* modelName(ModelKind kind);         // "linear-relu" | "mlp"
-const char* optimizerName(OptimizerKind kind); // "sgd" | "adam"
+enum class ModelKind { LinearRelu, Mlp, Transformer };
+enum class OptimizerKind { Sgd, Adam, AdamW };
+
+const char* modelName(ModelKind kind);         // "linear-relu" | "mlp" | "transformer"
+const char* optimizerName(OptimizerKind kind); // "sgd" | "adam" | "adamw"
 
 struct TrainConfig {
     ModelKind model = ModelKind::Mlp;
@@ -45,6 +50,18 @@ struct TrainConfig {
     // From --inputs: "x", "y" and optionally "fc1.weight", "fc1.bias", ... (PyTorch layout).
     std::vector<data::Tensor> inputs;
     bool recordKernels = true; // CPU backend: every op as a kernel on the "cpu" device
+
+    // Transformer (see Transformer.h): sizes, precision, loss scaling, AdamW weight decay.
+    int vocab = 256, context = 32, width = 64, heads = 4, blocks = 2;
+    Precision precision = Precision::F32;
+    float lossScale = 0;        // 0: dynamic for fp16 (start 65536), none otherwise
+    int lossScaleGrowth = 2000; // dynamic scaling: good steps before the scale doubles
+    float weightDecay = 0.1f;   // AdamW, on the 2-D parameters only (as nanoGPT)
+    // Test-only switches: a deliberately wrong backward (transformer: the attention softmax
+    // backward skipped; mlp: the ReLU mask taken from the gradient) and a NaN written into the
+    // first element of the named transformer module's forward output.
+    bool testBrokenBackward = false;
+    std::string testNanModule;
 };
 
 float defaultLearningRate(OptimizerKind kind);
@@ -74,10 +91,18 @@ public:
     // Copies a parameter ("fc1.weight") to the host.
     data::Result<std::vector<float>> parameter(const std::string& name);
 
+    // Transformer: loss-scale overflow steps skipped so far (fp16), and whether a non-finite loss
+    // stopped the run (the step is still recorded, so the run file shows where it went wrong).
+    int64_t overflowSkips() const;
+    bool diverged() const { return m_diverged; }
+
 private:
     struct Impl;
     explicit Trainer(std::unique_ptr<Impl> impl, const TrainConfig& config);
+    explicit Trainer(std::unique_ptr<TransformerTrainer> transformer, const TrainConfig& config);
     std::unique_ptr<Impl> m_impl;
+    std::unique_ptr<TransformerTrainer> m_transformer;
+    bool m_diverged = false;
     TrainConfig m_config;
     int m_step = 0;
     std::vector<StepResult> m_history;

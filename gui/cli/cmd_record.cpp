@@ -8,6 +8,7 @@
 #include "engine/Backend.h"
 #include "engine/GradCheck.h"
 #include "engine/Trainer.h"
+#include "engine/Transformer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -23,9 +24,11 @@ namespace {
 using namespace ks::engine;
 
 constexpr const char* kUsage =
-    "usage: kernscope-cli record [--model linear-relu|mlp] [--layers 784,256,10]\n"
-    "         [--backend auto|cpu|cuda] [--steps N] [--batch N] [--optimizer sgd|adam] [--lr X]\n"
-    "         [--seed N] [--inputs FILE.npz|.safetensors|.h5] [--dump-steps 0,last]\n"
+    "usage: kernscope-cli record [--model linear-relu|mlp|transformer] [--layers 784,256,10]\n"
+    "         [--vocab V] [--context T] [--width D] [--heads H] [--blocks L]\n"
+    "         [--dtype fp32|fp16|bf16] [--loss-scale X|dynamic] [--weight-decay X]\n"
+    "         [--backend auto|cpu|cuda] [--steps N] [--batch N] [--optimizer sgd|adam|adamw]\n"
+    "         [--lr X] [--seed N] [--inputs FILE.npz|.safetensors|.h5] [--dump-steps 0,last]\n"
     "         [--gradcheck] [-o RUN.ksr.h5]\n"
     "\n"
     "Trains a model in the embedded engine and records a run file: CPU ranges (train > step N >\n"
@@ -36,8 +39,17 @@ constexpr const char* kUsage =
     "(linear-relu: 1) --batch 128 --optimizer sgd (momentum 0.9) --lr 0.01 (adam: 0.001)\n"
     "--seed 1 --dump-steps 0,last -o run.ksr.h5\n"
     "--inputs: tensors x, y and optionally fc1.weight, fc1.bias, ... (PyTorch names/layout).\n"
-    "--gradcheck: also checks every gradient of a small MLP (16-12-5, batch 8) against central\n"
-    "differences in float32 and float64 and stores both as tensor pairs.\n";
+    "Transformer (nanoGPT layout and names): defaults --vocab 256 --context 32 --width 64\n"
+    "--heads 4 --blocks 2 --batch 8 --steps 20 --optimizer adamw (--weight-decay 0.1) --dtype\n"
+    "fp32; fp16 uses dynamic loss scaling unless --loss-scale X. --inputs: idx, targets (int64\n"
+    "[N, context]) and optionally transformer.wte.weight, ... lm_head.weight.\n"
+    "--gradcheck: also checks every gradient of a small model against central differences and\n"
+    "stores the pairs (mlp: 16-12-5 in float32 and float64; transformer: the engine's own\n"
+    "forward/backward on the chosen backend, 2 blocks of width 8, in float64 where the backend\n"
+    "has it, and float32).\n"
+    "Test-only: --test-broken-backward (transformer: attention softmax backward skipped; mlp:\n"
+    "ReLU backward mask taken from the gradient),\n"
+    "--test-nan MODULE (a NaN written into that module's forward output).\n";
 
 bool parseInt(const std::string& s, long long lo, long long hi, long long& out) {
     char* end = nullptr;
@@ -103,6 +115,39 @@ private:
     bool m_shown = false;
 };
 
+// The transformer's gradient check on the training backend: float64 where the backend has it,
+// and float32; prints one line per mode and stores the pairs. False when a mode fails its bound.
+bool runTransformerGradCheck(const TrainConfig& trained, Backend& backend, data::Run& run) {
+    TrainConfig small = trained;
+    small.vocab = 11;
+    small.context = 5;
+    small.width = 8;
+    small.heads = 2;
+    small.blocks = 2;
+    small.batch = 2;
+    bool ok = true;
+    for (bool f64 : {false, true}) {
+        if (f64 && !backend.ops64()) {
+            std::printf("gradcheck float64: the %s backend has no float64 ops (skipped)\n",
+                        backend.name().c_str());
+            continue;
+        }
+        auto r = gradCheckTransformer(small, backend, f64);
+        if (!r) {
+            std::fprintf(stderr, "kernscope-cli record: gradcheck: %s\n",
+                         r.error().message.c_str());
+            return false;
+        }
+        addGradCheckTensors(r.value(), run, int64_t(run.tensors.size()));
+        std::printf("gradcheck %s (transformer, %s): max abs diff %.3g, max rel diff %.3g over "
+                    "%lld elements, h = %.3g: %s (goal < %.0e)\n",
+                    f64 ? "float64" : "float32", backend.name().c_str(), r->maxAbs, r->maxRel,
+                    (long long)r->checked, r->h, r->passed() ? "PASS" : "FAIL", r->goal());
+        ok = ok && r->passed();
+    }
+    return ok;
+}
+
 } // namespace
 
 int cmdRecord(const Args& args) {
@@ -110,7 +155,8 @@ int cmdRecord(const Args& args) {
     if (std::find(args.begin(), args.end(), "--") != args.end()) return cmdProfile(args);
     TrainConfig cfg;
     std::string backendName = "auto", inputs, output = "run.ksr.h5";
-    bool gradcheck = false, layersGiven = false, stepsGiven = false, batchGiven = false;
+    bool gradcheck = false, layersGiven = false, stepsGiven = false, batchGiven = false,
+         optimizerGiven = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&](std::string& out) {
@@ -138,8 +184,43 @@ int cmdRecord(const Args& args) {
                 cfg.model = ModelKind::Mlp;
             else if (v == "linear-relu")
                 cfg.model = ModelKind::LinearRelu;
+            else if (v == "transformer")
+                cfg.model = ModelKind::Transformer;
             else
-                return bad(v, "expected linear-relu or mlp");
+                return bad(v, "expected linear-relu, mlp or transformer");
+        } else if (a == "--vocab" || a == "--context" || a == "--width" || a == "--heads" ||
+                   a == "--blocks") {
+            if (!value(v)) return 2;
+            if (!parseInt(v, 1, 1 << 20, n)) return bad(v, "expected a positive size");
+            int& field = a == "--vocab"     ? cfg.vocab
+                         : a == "--context" ? cfg.context
+                         : a == "--width"   ? cfg.width
+                         : a == "--heads"   ? cfg.heads
+                                            : cfg.blocks;
+            field = int(n);
+        } else if (a == "--dtype") {
+            if (!value(v)) return 2;
+            const auto p = precisionFromName(v);
+            if (!p) return bad(v, "expected fp32, fp16 or bf16");
+            cfg.precision = *p;
+        } else if (a == "--loss-scale") {
+            if (!value(v)) return 2;
+            char* end = nullptr;
+            const double x = v == "dynamic" ? 0.0 : std::strtod(v.c_str(), &end);
+            if (v != "dynamic" && (end == v.c_str() || *end || !(x >= 1 && x <= 1e30)))
+                return bad(v, "expected a scale >= 1 or 'dynamic'");
+            cfg.lossScale = float(x);
+        } else if (a == "--weight-decay") {
+            if (!value(v)) return 2;
+            char* end = nullptr;
+            const double x = std::strtod(v.c_str(), &end);
+            if (end == v.c_str() || *end || !(x >= 0 && x < 1e3))
+                return bad(v, "expected a non-negative weight decay");
+            cfg.weightDecay = float(x);
+        } else if (a == "--test-broken-backward") {
+            cfg.testBrokenBackward = true;
+        } else if (a == "--test-nan") {
+            if (!value(cfg.testNanModule)) return 2;
         } else if (a == "--layers") {
             if (!value(v)) return 2;
             if (!parseIntList(v, cfg.layers, false) || cfg.layers.size() < 2)
@@ -166,8 +247,11 @@ int cmdRecord(const Args& args) {
                 cfg.optimizer = OptimizerKind::Sgd;
             else if (v == "adam")
                 cfg.optimizer = OptimizerKind::Adam;
+            else if (v == "adamw")
+                cfg.optimizer = OptimizerKind::AdamW;
             else
-                return bad(v, "expected sgd or adam");
+                return bad(v, "expected sgd, adam or adamw");
+            optimizerGiven = true;
         } else if (a == "--lr") {
             if (!value(v)) return 2;
             char* end = nullptr;
@@ -203,6 +287,16 @@ int cmdRecord(const Args& args) {
             return 2;
         }
     }
+    const bool transformer = cfg.model == ModelKind::Transformer;
+    if (transformer) {
+        if (!stepsGiven) cfg.steps = 20;
+        if (!batchGiven) cfg.batch = 8;
+        if (!optimizerGiven) cfg.optimizer = OptimizerKind::AdamW;
+        if (const Status s = checkTransformerConfig(cfg); !s) {
+            std::fprintf(stderr, "kernscope-cli record: %s\n", s.message().c_str());
+            return 2;
+        }
+    }
     {
         // Fail before training, not after, when the run file cannot be written there.
         const auto slash = output.find_last_of('/');
@@ -222,7 +316,7 @@ int cmdRecord(const Args& args) {
         cfg.inputs = std::move(tensors.value());
         // Without --batch, a small inputs file is one batch (no rows repeated within a batch).
         for (const auto& t : cfg.inputs)
-            if (t.name == "x" && !t.shape.empty() && !batchGiven)
+            if ((t.name == "x" || t.name == "idx") && !t.shape.empty() && !batchGiven)
                 cfg.batch = int(std::min<int64_t>(cfg.batch, std::max<int64_t>(t.shape[0], 1)));
     }
 
@@ -231,6 +325,12 @@ int cmdRecord(const Args& args) {
                                                      : BackendKind::Auto;
     std::string note;
     auto backend = createBackend(kind, &note);
+    // The transformer needs the backend's tensor ops; auto falls back to the CPU without them.
+    if (backend && transformer && !backend.value()->hasTransformerOps() &&
+        kind == BackendKind::Auto) {
+        note = "the " + backend.value()->name() + " backend has no transformer ops: using CPU";
+        backend = createBackend(BackendKind::Cpu, nullptr);
+    }
     if (!backend) {
         std::fprintf(stderr, "kernscope-cli record: %s\n", backend.error().message.c_str());
         return 2;
@@ -275,12 +375,27 @@ int cmdRecord(const Args& args) {
     }
 
     int exitCode = 0;
-    if (gradcheck) {
+    if (gradcheck && transformer) {
+        if (!runTransformerGradCheck(cfg, be, run)) exitCode = 1;
+    } else if (gradcheck) {
+        // The trainer's own mlp code on the training backend (float64 where it has the ops).
         for (bool f64 : {false, true}) {
+            if (f64 && !be.ops64()) {
+                std::printf("gradcheck float64: the %s backend has no float64 ops (skipped)\n",
+                            be.name().c_str());
+                continue;
+            }
             GradCheckConfig gc;
             gc.seed = cfg.seed;
             gc.float64 = f64;
-            const GradCheckResult r = gradCheck(gc);
+            gc.testBrokenBackward = cfg.testBrokenBackward;
+            const auto checked = gradCheckMlp(gc, be);
+            if (!checked) {
+                std::fprintf(stderr, "kernscope-cli record: gradcheck: %s\n",
+                             checked.error().message.c_str());
+                return 2;
+            }
+            const GradCheckResult& r = checked.value();
             addGradCheckTensors(r, run, int64_t(run.tensors.size()));
             std::printf("gradcheck %s: max abs diff %.3g, max rel diff %.3g over %lld elements "
                         "(%lld skipped at ReLU kinks), h = %.3g: %s (goal < %.0e)\n",
@@ -306,6 +421,16 @@ int cmdRecord(const Args& args) {
     const bool mlp = cfg.model == ModelKind::Mlp;
     char accuracy[64] = "";
     if (mlp) std::snprintf(accuracy, sizeof accuracy, ", accuracy %.3f", h.back().accuracy);
+    if (transformer && cfg.precision == Precision::F16)
+        std::snprintf(accuracy, sizeof accuracy, ", %lld overflow steps skipped",
+                      (long long)trainer.value()->overflowSkips());
+    if (trainer.value()->diverged()) {
+        std::fprintf(stderr,
+                     "kernscope-cli record: step %d: loss is not finite; stopped there (its "
+                     "tensors are in %s: compare finds the first op that went wrong)\n",
+                     int(h.size()) - 1, output.c_str());
+        exitCode = 1;
+    }
     std::printf("recorded %s %s on %s: %d steps in %.2f s (%.2f ms/step), loss %.4f -> %.4f%s; "
                 "%zu ranges, %zu kernels, %zu tensors -> %s\n",
                 modelName(cfg.model), run.info.model.substr(run.info.model.find(' ') + 1).c_str(),

@@ -1,4 +1,5 @@
 // The gradient check meets its goals (GradCheck.h) and stores its tensor pairs.
+#include "engine/Backend.h"
 #include "engine/GradCheck.h"
 
 #include <catch2/catch.hpp>
@@ -42,4 +43,23 @@ TEST_CASE("gradient check holds for a deeper MLP and another seed", "[engine][gr
         // The numerical gradient is not a copy of the backward pass: they differ a little.
         CHECK(r.maxAbs > 0);
     }
+}
+
+TEST_CASE("gradient check runs the trainer's code and catches a broken backward",
+          "[engine][gradcheck]") {
+    auto backend = engine::createCpuBackend(1);
+    engine::GradCheckConfig cfg;
+    cfg.float64 = true;
+    auto good = engine::gradCheckMlp(cfg, *backend);
+    REQUIRE(good.ok());
+    CHECK(good->passed());
+    CHECK(good->maxAbs < 1e-7);
+    cfg.testBrokenBackward = true;
+    auto broken = engine::gradCheckMlp(cfg, *backend);
+    REQUIRE(broken.ok());
+    INFO("broken: max abs " << broken->maxAbs);
+    CHECK(!broken->passed());
+    CHECK(broken->maxAbs > 1e-3);
+    // fc2 sits after the last ReLU: its gradients are still right.
+    CHECK(broken->params[2].maxAbs < 1e-7);
 }
