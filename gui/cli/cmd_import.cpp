@@ -60,6 +60,10 @@ int cmdImport(const Args& args) {
                 in.c_str(), importedKind(*run).c_str(), run->kernels.size(), run->memcpy.size(),
                 run->api.size(), run->ranges.size(), run->samples.size(), run->counters.size(),
                 out.c_str());
+    // The importer's summary: what was skipped and why (empty when nothing was).
+    if (run->collector.dropped_records || run->collector.unmatched_markers ||
+        run->info.notes.find("warning") != std::string::npos)
+        std::fprintf(stderr, "kernscope-cli import: %s\n", run->info.notes.c_str());
     return 0;
 }
 
