@@ -44,6 +44,7 @@ int sniffPerfScript(std::string_view head, std::string_view) {
 
 // Folded stacks: "a;b;c COUNT" lines. Accepted as the fallback for any text.
 int sniffFolded(std::string_view head, std::string_view) {
+    if (hasUtf16Bom(head)) return 10; // speedscope and FlameGraph read UTF-16 folded files
     const std::string_view t = trimmedStart(head);
     if (t.empty() || t.front() == '{' || t.front() == '[') return 0;
     if (std::any_of(head.begin(), head.end(), [](char c) { return c == '\0'; })) return 0;
