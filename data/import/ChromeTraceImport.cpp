@@ -1,6 +1,7 @@
 #include "data/import/ChromeTraceImport.h"
 
 #include "data/Checked.h"
+#include "data/import/ImportSupport.h"
 #include "data/import/JsonScan.h"
 
 #include <simdjson.h>
@@ -610,15 +611,6 @@ void TraceImporter::deviceProperties(const char* json, size_t length, size_t cap
     }
 }
 
-// Sorts every column of `table` by `order` (a permutation), one column at a time.
-template <class Table> void permute(Table& table, const std::vector<uint32_t>& order) {
-    table.forEachColumn([&](const char*, auto& column) {
-        std::remove_reference_t<decltype(column)> sorted(column.size());
-        for (size_t i = 0; i < order.size(); ++i) sorted[i] = column[order[i]];
-        column.swap(sorted);
-    });
-}
-
 Run TraceImporter::finish() {
     // B/E pairs: per thread, in time order (file order at equal times), E closes the latest B.
     std::stable_sort(m_beginEnd.begin(), m_beginEnd.end(),
@@ -653,24 +645,7 @@ Run TraceImporter::finish() {
     m_skipped.unclosedBegin += open.size();
     std::vector<BeginEnd>().swap(m_beginEnd);
 
-    // Ranges sorted per thread by start (outer first at equal start); depth from a stack of ends.
-    std::vector<uint32_t> order(r.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        if (r.thread[a] != r.thread[b]) return r.thread[a] < r.thread[b];
-        if (r.start_ns[a] != r.start_ns[b]) return r.start_ns[a] < r.start_ns[b];
-        if (r.end_ns[a] != r.end_ns[b]) return r.end_ns[a] > r.end_ns[b];
-        return a < b;
-    });
-    permute(r, order);
-    std::vector<uint32_t>().swap(order);
-    std::vector<int64_t> ends;
-    for (size_t i = 0; i < r.size(); ++i) {
-        if (i == 0 || r.thread[i] != r.thread[i - 1]) ends.clear();
-        while (!ends.empty() && ends.back() <= r.start_ns[i]) ends.pop_back();
-        r.depth[i] = uint32_t(ends.size());
-        ends.push_back(r.end_ns[i]);
-    }
+    assignRangeDepths(r);
 
     // Times relative to the earliest event.
     const int64_t origin = m_minNs == std::numeric_limits<int64_t>::max() ? 0 : m_minNs;
@@ -690,7 +665,7 @@ Run TraceImporter::finish() {
         std::stable_sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
             return series.time_ns[a] < series.time_ns[b];
         });
-        permute(series, idx);
+        permuteRows(series, idx);
         shift(series.time_ns);
         m_run.counters[name] = std::move(series);
     }

@@ -1,5 +1,6 @@
 #include "data/import/Importers.h"
 #include "data/import/ChromeTraceImport.h"
+#include "data/import/RocprofImport.h"
 #include "data/import/StackImport.h"
 
 #include <algorithm>
@@ -49,6 +50,16 @@ int sniffFolded(std::string_view head, std::string_view) {
     if (t.empty() || t.front() == '{' || t.front() == '[') return 0;
     if (std::any_of(head.begin(), head.end(), [](char c) { return c == '\0'; })) return 0;
     return 10;
+}
+
+// rocprof CSV: a header naming rocprof's columns (stats files too: they are refused on load
+// with a message naming the trace they summarise).
+int sniffRocprof(std::string_view head, std::string_view) {
+    return rocprofTableOf(head) != RocprofTable::Unknown ? 70 : 0;
+}
+
+Result<Run> loadRocprof(const std::string& path, const ImportOptions&) {
+    return importRocprofCsv(path);
 }
 
 Result<Run> loadChrome(const std::string& path, const ImportOptions&) {
@@ -112,6 +123,8 @@ const std::vector<Importer>& importers() {
     static const std::vector<Importer> all = {
         {"chrome-trace", "Chrome/Kineto trace JSON (PyTorch profiler, Perfetto JSON)", sniffChrome,
          loadChrome},
+        {"rocprof", "rocprof CSV traces (v1 results.csv, v2, rocprofv3 *_trace.csv)", sniffRocprof,
+         loadRocprof},
         {"perf-script", "the text output of 'perf script'", sniffPerfScript, loadPerf},
         {"folded", "folded stacks: 'outer;inner;leaf COUNT' per line", sniffFolded, loadFolded},
     };

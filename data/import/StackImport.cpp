@@ -58,7 +58,8 @@ void appendUtf8(std::string& out, uint32_t cp) {
 std::optional<int64_t> secondsToNs(std::string_view text) {
     const size_t dot = text.find('.');
     const std::string_view whole = text.substr(0, dot);
-    const std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+    const std::string_view frac =
+        dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
     auto seconds = parseInteger<uint64_t>(whole);
     if (!seconds) return std::nullopt;
     uint64_t ns = 0;
@@ -143,9 +144,9 @@ Result<Run> parseFoldedStacks(std::string_view bytes, const std::string& source)
             space == std::string_view::npos ? std::string_view{} : trim(line.substr(0, space));
         const std::string_view countText =
             space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
-        const bool digits = !countText.empty() &&
-                            std::all_of(countText.begin(), countText.end(),
-                                        [](char c) { return c >= '0' && c <= '9'; });
+        const bool digits =
+            !countText.empty() && std::all_of(countText.begin(), countText.end(),
+                                              [](char c) { return c >= '0' && c <= '9'; });
         if (path.empty() || !digits) return skip(invalid, firstInvalid);
         const auto count = parseInteger<uint64_t>(countText);
         if (!count || *count > kMaxSampleWeight) return skip(tooLarge, firstTooLarge);
@@ -168,7 +169,8 @@ Result<Run> parseFoldedStacks(std::string_view bytes, const std::string& source)
     std::string note = "imported from " + source + ": " + std::to_string(run.samples.size()) +
                        " stacks, total weight " + std::to_string(total);
     std::string skipped;
-    if (invalid) skipped = skippedNote(invalid, "lines that are not 'frame;frame COUNT'", firstInvalid);
+    if (invalid)
+        skipped = skippedNote(invalid, "lines that are not 'frame;frame COUNT'", firstInvalid);
     if (tooLarge)
         skipped += (skipped.empty() ? "" : ", ") +
                    skippedNote(tooLarge, "lines whose count exceeds 2^53 or the total 2^63",
@@ -191,14 +193,16 @@ std::string perfFrame(std::string_view line) {
     const size_t space = rest.find_first_of(" \t");
     rest = space == std::string_view::npos ? std::string_view{} : trim(rest.substr(space + 1));
     std::string_view module;
-    if (const size_t paren = rest.rfind(" ("); paren != std::string_view::npos && rest.back() == ')') {
+    if (const size_t paren = rest.rfind(" (");
+        paren != std::string_view::npos && rest.back() == ')') {
         module = rest.substr(paren + 2, rest.size() - paren - 3);
         rest = trim(rest.substr(0, paren));
     } else if (!rest.empty() && rest.front() == '(' && rest.back() == ')') {
         module = rest.substr(1, rest.size() - 2);
         rest = "[unknown]";
     }
-    if (const size_t plus = rest.rfind("+0x"); plus != std::string_view::npos &&
+    if (const size_t plus = rest.rfind("+0x");
+        plus != std::string_view::npos &&
         rest.find_first_not_of("0123456789abcdefABCDEF", plus + 3) == std::string_view::npos)
         rest = rest.substr(0, plus);
     if (rest.empty()) rest = "[unknown]";
@@ -206,7 +210,9 @@ std::string perfFrame(std::string_view line) {
     std::string name(rest);
     if (name == "[unknown]" && !module.empty() && module != "[unknown]") {
         const size_t slash = module.rfind('/');
-        name = "[" + std::string(slash == std::string_view::npos ? module : module.substr(slash + 1)) + "]";
+        name = "[" +
+               std::string(slash == std::string_view::npos ? module : module.substr(slash + 1)) +
+               "]";
     }
     std::replace(name.begin(), name.end(), ';', ':'); // ';' separates frames in folded output
     return name;
@@ -234,7 +240,8 @@ std::optional<PerfHeader> perfHeader(std::string_view line) {
     for (size_t i = 1; i < tokens.size() && timeAt == 0; ++i) {
         const std::string_view t = tokens[i];
         if (t.size() >= 4 && t.back() == ':' && t.find('.') != std::string_view::npos &&
-            std::all_of(t.begin(), t.end() - 1, [](char c) { return (c >= '0' && c <= '9') || c == '.'; }))
+            std::all_of(t.begin(), t.end() - 1,
+                        [](char c) { return (c >= '0' && c <= '9') || c == '.'; }))
             timeAt = i;
     }
     if (timeAt == 0) return std::nullopt;
@@ -280,7 +287,8 @@ Result<Run> parsePerfScript(std::string_view bytes, const std::string& source) {
     auto finish = [&] {
         if (state == State::InSample) {
             uint32_t node = StackBuilder::kRoot;
-            for (auto it = frames.rbegin(); it != frames.rend(); ++it) node = stacks.node(node, *it);
+            for (auto it = frames.rbegin(); it != frames.rend(); ++it)
+                node = stacks.node(node, *it);
             if (frames.empty()) node = stacks.node(StackBuilder::kRoot, "[no stack]");
             const std::string eventName(header.event);
             auto ev = eventIds.emplace(eventName, run.strings.intern(eventName)).first->second;
@@ -302,7 +310,8 @@ Result<Run> parsePerfScript(std::string_view bytes, const std::string& source) {
         if (raw.front() == ' ' || raw.front() == '\t') { // a frame
             if (state == State::Skipping) return;
             if (state == State::Between) return bad(orphanFrames, lineNo);
-            if (std::string frame = perfFrame(line); !frame.empty()) frames.push_back(std::move(frame));
+            if (std::string frame = perfFrame(line); !frame.empty())
+                frames.push_back(std::move(frame));
             return;
         }
         finish();
@@ -325,8 +334,9 @@ Result<Run> parsePerfScript(std::string_view bytes, const std::string& source) {
     });
     finish();
     // Times relative to the earliest sample (all are >= 0, so the difference cannot overflow).
-    const int64_t origin =
-        run.samples.size() ? *std::min_element(run.samples.time_ns.begin(), run.samples.time_ns.end()) : 0;
+    const int64_t origin = run.samples.size() ? *std::min_element(run.samples.time_ns.begin(),
+                                                                  run.samples.time_ns.end())
+                                              : 0;
     for (int64_t& t : run.samples.time_ns) t -= origin;
     run.info.origin_unix_ns = origin;
     for (const auto& [tid, name] : threadNames) run.nameThread(tid, name);
@@ -341,7 +351,8 @@ Result<Run> parsePerfScript(std::string_view bytes, const std::string& source) {
     add(badTimes, "samples with timestamps beyond 2^63 ns");
     add(badPeriods, "samples with periods above 2^53");
     add(orphanFrames, "frame lines outside a sample");
-    if (!skipped.empty()) note += "; skipped " + skipped + " (first at line " + std::to_string(firstBad) + ")";
+    if (!skipped.empty())
+        note += "; skipped " + skipped + " (first at line " + std::to_string(firstBad) + ")";
     run.info.notes = note;
     run.collector.dropped_records = badHeaders + badTimes + badPeriods + orphanFrames;
     if (run.samples.size() == 0 && run.collector.dropped_records > 0)
