@@ -1,5 +1,6 @@
 #include "data/import/Importers.h"
 #include "data/import/ChromeTraceImport.h"
+#include "data/import/ProfileJsonImport.h"
 #include "data/import/RocprofImport.h"
 #include "data/import/StackImport.h"
 
@@ -60,6 +61,35 @@ int sniffRocprof(std::string_view head, std::string_view) {
 
 Result<Run> loadRocprof(const std::string& path, const ImportOptions&) {
     return importRocprofCsv(path);
+}
+
+bool startsJsonObject(std::string_view head) {
+    const std::string_view t = trimmedStart(head);
+    return !t.empty() && t.front() == '{';
+}
+
+int sniffSpeedscope(std::string_view head, std::string_view) {
+    if (!startsJsonObject(head)) return 0;
+    const bool schema = head.find("speedscope") != std::string_view::npos;
+    const bool shape = head.find("\"profiles\"") != std::string_view::npos &&
+                       head.find("\"traceEvents\"") == std::string_view::npos;
+    return schema && shape ? 90 : shape ? 40 : 0;
+}
+
+int sniffCpuProfile(std::string_view head, std::string_view path) {
+    if (!startsJsonObject(head)) return 0;
+    if (head.find("\"callFrame\"") != std::string_view::npos ||
+        (head.find("\"head\"") != std::string_view::npos &&
+         head.find("\"functionName\"") != std::string_view::npos))
+        return 90;
+    return path.ends_with(".cpuprofile") ? 85 : 0;
+}
+
+Result<Run> loadSpeedscope(const std::string& path, const ImportOptions&) {
+    return importSpeedscope(path);
+}
+Result<Run> loadCpuProfile(const std::string& path, const ImportOptions&) {
+    return importCpuProfile(path);
 }
 
 Result<Run> loadChrome(const std::string& path, const ImportOptions&) {
@@ -125,6 +155,10 @@ const std::vector<Importer>& importers() {
          loadChrome},
         {"rocprof", "rocprof CSV traces (v1 results.csv, v2, rocprofv3 *_trace.csv)", sniffRocprof,
          loadRocprof},
+        {"speedscope", "speedscope JSON (evented and sampled profiles)", sniffSpeedscope,
+         loadSpeedscope},
+        {"cpuprofile", "V8 .cpuprofile (Chrome DevTools, Node --cpu-prof)", sniffCpuProfile,
+         loadCpuProfile},
         {"perf-script", "the text output of 'perf script'", sniffPerfScript, loadPerf},
         {"folded", "folded stacks: 'outer;inner;leaf COUNT' per line", sniffFolded, loadFolded},
     };
