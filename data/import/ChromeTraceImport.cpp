@@ -618,7 +618,7 @@ Run TraceImporter::finish() {
                          return a.thread != b.thread ? a.thread < b.thread : a.ts < b.ts;
                      });
     std::vector<const BeginEnd*> open;
-    RangeTable& r = m_run.ranges;
+    std::vector<std::pair<const BeginEnd*, int64_t>> pairs; // B and the time of its E
     for (size_t i = 0; i < m_beginEnd.size(); ++i) {
         const BeginEnd& be = m_beginEnd[i];
         if (i > 0 && be.thread != m_beginEnd[i - 1].thread) {
@@ -633,14 +633,21 @@ Run TraceImporter::finish() {
             ++m_skipped.unmatchedEnd;
             continue;
         }
-        const BeginEnd& b = *open.back();
+        pairs.emplace_back(open.back(), be.ts);
         open.pop_back();
-        r.start_ns.push_back(b.ts);
-        r.end_ns.push_back(be.ts);
-        r.thread.push_back(b.thread);
+    }
+    // In the order of their B events, so that of two ranges with the same start and end the
+    // one opened first is the outer one.
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& a, const auto& b) { return a.first->order < b.first->order; });
+    RangeTable& r = m_run.ranges;
+    for (const auto& [b, end] : pairs) {
+        r.start_ns.push_back(b->ts);
+        r.end_ns.push_back(end);
+        r.thread.push_back(b->thread);
         r.depth.push_back(0);
-        r.name.push_back(b.name);
-        r.category.push_back(b.category);
+        r.name.push_back(b->name);
+        r.category.push_back(b->category);
     }
     m_skipped.unclosedBegin += open.size();
     std::vector<BeginEnd>().swap(m_beginEnd);

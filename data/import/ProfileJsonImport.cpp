@@ -97,7 +97,7 @@ void evented(Run& run, dom::object profile, const std::vector<uint32_t>& frameNa
         r.start_ns.push_back(open.back().start);
         r.end_ns.push_back(*ns);
         r.thread.push_back(thread);
-        r.depth.push_back(0);
+        r.depth.push_back(uint32_t(open.size() - 1)); // the event stack knows the nesting
         r.name.push_back(frameNames[*index]);
         r.category.push_back(run.strings.intern("speedscope"));
         open.pop_back();
@@ -194,7 +194,6 @@ Result<Run> parseSpeedscope(std::string_view bytes, const std::string& source) {
             evented(run, profile, frameNames, thread, scale.value_or(1.0), counts);
         }
     }
-    assignRangeDepths(run.ranges);
     const int64_t origin = earliestTime(run);
     shiftTimes(run, origin);
     run.info.notes = "imported from " + source + ": " + std::to_string(thread) + " profile(s)";

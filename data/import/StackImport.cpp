@@ -279,7 +279,12 @@ Result<Run> parsePerfScript(std::string_view bytes, const std::string& source) {
     PerfHeader header;
     int64_t time = 0;
     uint64_t weight = 1;
+    // Thread ids: the tid, or (when a tid changes its name, e.g. after exec) a new id above
+    // every tid, so samples before and after keep their own name.
+    std::map<std::string, uint32_t> threadIds; // "comm pid/tid" -> thread id
     std::map<uint32_t, std::string> threadNames;
+    uint32_t nextSyntheticThread = 0x80000000u;
+    uint32_t thread = 0;
     std::map<std::string, uint32_t> eventIds;
     uint64_t badHeaders = 0, badTimes = 0, badPeriods = 0, orphanFrames = 0;
     size_t firstBad = 0;
@@ -292,7 +297,7 @@ Result<Run> parsePerfScript(std::string_view bytes, const std::string& source) {
             if (frames.empty()) node = stacks.node(StackBuilder::kRoot, "[no stack]");
             const std::string eventName(header.event);
             auto ev = eventIds.emplace(eventName, run.strings.intern(eventName)).first->second;
-            run.samples.add(time, header.tid, node, weight, ev);
+            run.samples.add(time, thread, node, weight, ev);
         }
         frames.clear();
         state = State::Between;
@@ -327,9 +332,16 @@ Result<Run> parsePerfScript(std::string_view bytes, const std::string& source) {
         }
         header = *h;
         time = *ns;
-        threadNames.emplace(h->tid, h->comm + " " +
-                                        (h->pid ? std::to_string(*h->pid) + "/" : std::string()) +
-                                        std::to_string(h->tid));
+        const std::string threadName = h->comm + " " +
+                                       (h->pid ? std::to_string(*h->pid) + "/" : std::string()) +
+                                       std::to_string(h->tid);
+        auto known = threadIds.find(threadName);
+        if (known == threadIds.end()) {
+            const uint32_t id = threadNames.count(h->tid) ? nextSyntheticThread++ : h->tid;
+            known = threadIds.emplace(threadName, id).first;
+            threadNames.emplace(id, threadName);
+        }
+        thread = known->second;
         state = State::InSample;
     });
     finish();
