@@ -163,21 +163,20 @@ struct Event {
     std::optional<uint64_t> device, stream, correlation, bytes, value, registers, sharedStatic,
         sharedDynamic, shared;
     std::array<std::optional<uint64_t>, 3> grid{}, block{};
+    size_t gridAxes = 0, blockAxes = 0; // how many the file gave
     bool hasGrid = false, hasBlock = false;
     std::optional<double> occupancy, returnValue;
     std::string_view kind, argName, labels;
     std::vector<std::pair<std::string_view, double>> counterValues; // C events
 };
 
-void readXyz(od::value v, std::array<std::optional<uint64_t>, 3>& out) {
+void readXyz(od::value v, std::array<std::optional<uint64_t>, 3>& out, size_t& axes) {
     od::array a;
     if (v.get_array().get(a)) return;
-    size_t d = 0;
     for (auto element : a) {
         od::value x;
         if (element.get(x)) return;
-        if (d < 3) out[d] = unsignedValue(x);
-        ++d;
+        if (axes < 3) out[axes++] = unsignedValue(x);
     }
 }
 
@@ -212,9 +211,9 @@ simdjson::error_code readArgs(od::value v, Event& e, bool counters) {
         else if (is(key, "dynamic shared memory"))
             e.sharedDynamic = unsignedValue(x);
         else if (is(key, "grid"))
-            e.hasGrid = true, readXyz(x, e.grid);
+            e.hasGrid = true, readXyz(x, e.grid, e.gridAxes);
         else if (is(key, "block"))
-            e.hasBlock = true, readXyz(x, e.block);
+            e.hasBlock = true, readXyz(x, e.block, e.blockAxes);
         else if (is(key, "est. achieved occupancy %"))
             e.occupancy = doubleValue(x);
         else if (is(key, "return_value"))
@@ -419,16 +418,17 @@ void TraceImporter::kernel(const Event& e, int64_t start, int64_t end) {
     k.stream.push_back(stream(e));
     k.correlation.push_back(u32(e.correlation));
     k.name.push_back(m_run.strings.intern(e.name));
-    auto xyz = [&](const std::array<std::optional<uint64_t>, 3>& v, bool present,
+    auto xyz = [&](const std::array<std::optional<uint64_t>, 3>& v, bool present, size_t axes,
                    std::vector<uint32_t>& x, std::vector<uint32_t>& y, std::vector<uint32_t>& z) {
-        // Absent (ROCm Kineto writes no grid/block): 0, "unknown"; present: 1 for a missing axis.
-        auto axis = [&](size_t d) { return present ? (v[d] ? u32(v[d]) : 1u) : 0u; };
+        // Absent (ROCm Kineto writes no grid/block) or not a uint32: 0, "unknown"; an axis the
+        // file leaves out: 1.
+        auto axis = [&](size_t d) { return !present ? 0u : d >= axes ? 1u : u32(v[d]); };
         x.push_back(axis(0));
         y.push_back(axis(1));
         z.push_back(axis(2));
     };
-    xyz(e.grid, e.hasGrid, k.grid_x, k.grid_y, k.grid_z);
-    xyz(e.block, e.hasBlock, k.block_x, k.block_y, k.block_z);
+    xyz(e.grid, e.hasGrid, e.gridAxes, k.grid_x, k.grid_y, k.grid_z);
+    xyz(e.block, e.hasBlock, e.blockAxes, k.block_x, k.block_y, k.block_z);
     k.registers_per_thread.push_back(u32(e.registers));
     if (e.sharedStatic) { // nsys-style exports split the figure
         k.shared_static.push_back(u32(e.sharedStatic));
@@ -746,7 +746,8 @@ Error jsonError(const std::string& source, uint64_t offset, const std::string& p
 // Reads the traceEvents array (the scanner is just past its '['). Stops at ']' or at the end of
 // the input; a value cut off by the end or a syntax error between events keeps the events
 // before it with a warning.
-Status readEventArray(JsonScanner& in, TraceImporter& importer, const std::string& source) {
+Status readEventArray(JsonScanner& in, TraceImporter& importer, const std::string& source,
+                      bool& stopped) {
     for (;;) {
         int c = in.peek();
         if (c == -1) return {}; // the closing ']' is optional in the trace format
@@ -767,6 +768,7 @@ Status readEventArray(JsonScanner& in, TraceImporter& importer, const std::strin
             importer.warn("truncated at byte " + std::to_string(at) + " (" + why +
                           "): imported the " + std::to_string(importer.events()) +
                           " complete events before it");
+            stopped = true;
             return {};
         }
         importer.event(in.current(), n, in.capacityFromCurrent());
@@ -793,7 +795,8 @@ Result<Run> parseTrace(JsonScanner::ReadFn read, const std::string& source) {
     int c = in.peek();
     if (c == '[') {
         in.advance();
-        if (auto s = readEventArray(in, importer, source); !s) return s.error();
+        bool stopped = false;
+        if (auto s = readEventArray(in, importer, source, stopped); !s) return s.error();
         return importer.finish();
     }
     if (c != '{') return Error{source + ": not a Chrome trace: neither a JSON array nor an object"};
@@ -821,7 +824,9 @@ Result<Run> parseTrace(JsonScanner::ReadFn read, const std::string& source) {
         if (is(key, "traceEvents") && c == '[') {
             in.advance();
             sawEvents = true;
-            if (auto s = readEventArray(in, importer, source); !s) return s.error();
+            bool stopped = false;
+            if (auto s = readEventArray(in, importer, source, stopped); !s) return s.error();
+            if (stopped) break; // the rest of the file cannot be read as JSON
             continue;
         }
         const uint64_t at = in.offset();

@@ -261,7 +261,9 @@ std::optional<PerfHeader> perfHeader(std::string_view line) {
     h.tid = *tid;
     for (size_t i = 0; i < pidAt; ++i) h.comm += (i ? " " : "") + std::string(tokens[i]);
     size_t next = timeAt + 1;
-    if (next < tokens.size() && parseInteger<uint64_t>(tokens[next])) h.period = tokens[next++];
+    if (next < tokens.size() && std::all_of(tokens[next].begin(), tokens[next].end(),
+                                            [](char c) { return c >= '0' && c <= '9'; }))
+        h.period = tokens[next++]; // range-checked by the caller
     if (next < tokens.size() && tokens[next].back() == ':') {
         h.event = tokens[next].substr(0, tokens[next].find(':'));
     }
