@@ -666,15 +666,16 @@ Run TraceImporter::finish() {
     // ROCm Kineto: ts relative to baseTimeNanoseconds (inferred; see docs/IMPORT.md).
     m_run.info.origin_unix_ns =
         m_baseNs ? checkedAdd<int64_t>(*m_baseNs, origin).value_or(origin) : origin;
-    for (auto& [name, series] : m_counters) {
+    for (auto& entry : m_counters) {
+        CounterSeries& series = entry.second;
         std::vector<uint32_t> idx(series.size());
         std::iota(idx.begin(), idx.end(), 0u);
-        std::stable_sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
-            return series.time_ns[a] < series.time_ns[b];
-        });
+        const auto& times = series.time_ns;
+        std::stable_sort(idx.begin(), idx.end(),
+                         [&times](uint32_t a, uint32_t b) { return times[a] < times[b]; });
         permuteRows(series, idx);
         shift(series.time_ns);
-        m_run.counters[name] = std::move(series);
+        m_run.counters[entry.first] = std::move(series);
     }
 
     // Names from metadata events, wherever they were in the trace.
