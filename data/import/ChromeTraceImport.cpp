@@ -785,8 +785,10 @@ Status readEventArray(JsonScanner& in, TraceImporter& importer, const std::strin
     }
 }
 
-Result<Run> parseTrace(JsonScanner::ReadFn read, const std::string& source) {
-    JsonScanner in(std::move(read));
+// `sizeHint`: the input's size when known, so small inputs get a small read window.
+Result<Run> parseTrace(JsonScanner::ReadFn read, const std::string& source, uint64_t sizeHint) {
+    constexpr uint64_t kWindow = uint64_t(4) << 20;
+    JsonScanner in(std::move(read), size_t(std::min(kWindow, sizeHint + 1)));
     TraceImporter importer(source);
     // A UTF-8 byte-order mark is allowed before the JSON.
     if (in.peek() == 0xEF) {
@@ -860,12 +862,17 @@ Result<std::string> readTextFile(const std::string& path) {
 }
 
 Result<Run> parseChromeTrace(std::string_view text, const std::string& source) {
-    return parseTrace(readFromText(text), source);
+    return parseTrace(readFromText(text), source, text.size());
 }
 
 Result<Run> importChromeTrace(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) return Error{path + ": cannot open: " + std::strerror(errno)};
+    uint64_t size = uint64_t(4) << 20;
+    if (std::fseek(f, 0, SEEK_END) == 0) {
+        if (const long end = std::ftell(f); end >= 0) size = uint64_t(end);
+        std::rewind(f);
+    }
     bool failed = false;
     auto result = parseTrace(
         [f, &failed](char* out, size_t capacity) {
@@ -873,7 +880,7 @@ Result<Run> importChromeTrace(const std::string& path) {
             if (n == 0 && std::ferror(f)) failed = true;
             return n;
         },
-        path);
+        path, size);
     std::fclose(f);
     if (failed) return Error{path + ": read failed"};
     return result;

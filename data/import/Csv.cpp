@@ -70,12 +70,12 @@ CsvHeader::CsvHeader(const std::vector<std::string_view>& names) {
         while (!n.empty() && (n.back() == ' ' || n.back() == '\r')) n.remove_suffix(1);
         m_names.emplace_back(n);
     }
+    for (size_t i = 0; i < m_names.size(); ++i) m_index.emplace(m_names[i], i);
 }
 
 std::optional<size_t> CsvHeader::find(std::initializer_list<std::string_view> names) const {
     for (std::string_view wanted : names)
-        for (size_t i = 0; i < m_names.size(); ++i)
-            if (m_names[i] == wanted) return i;
+        if (auto it = m_index.find(wanted); it != m_index.end()) return it->second;
     return std::nullopt;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ks::data {
@@ -41,6 +42,9 @@ class CsvHeader {
 public:
     CsvHeader() = default;
     explicit CsvHeader(const std::vector<std::string_view>& names);
+    // The index points into the names: not copyable or movable.
+    CsvHeader(const CsvHeader&) = delete;
+    CsvHeader& operator=(const CsvHeader&) = delete;
     // Index of the first of `names` present (names compared exactly, after trimming spaces).
     std::optional<size_t> find(std::initializer_list<std::string_view> names) const;
     bool has(std::string_view name) const { return find({name}).has_value(); }
@@ -48,6 +52,7 @@ public:
 
 private:
     std::vector<std::string> m_names;
+    std::unordered_map<std::string_view, size_t> m_index; // first column of each name
 };
 
 } // namespace ks::data
