@@ -557,11 +557,11 @@ void TraceImporter::event(const char* json, size_t length, size_t capacity) {
     }
     note(ts);
     if (ph == 'C') {
+        const std::string counterName(e.name); // the second parse reuses simdjson's buffers
         if (!readCounterArgs(m_parser, json, length, capacity, e)) return;
         for (const auto& [key, value] : e.counterValues) {
-            std::string series = e.counterValues.size() == 1
-                                     ? std::string(e.name)
-                                     : std::string(e.name) + "." + std::string(key);
+            std::string series =
+                e.counterValues.size() == 1 ? counterName : counterName + "." + std::string(key);
             std::replace(series.begin(), series.end(), '/', '_');
             if (series.empty() || series == "." || series == "..") series = "counter";
             CounterSeries& s = m_counters[series];
@@ -689,8 +689,11 @@ Run TraceImporter::finish() {
                                  (thread != m_threadNames.end() ? thread->second : "tid " + tid));
     }
     for (const auto& [key, id] : m_gpuLanes)
-        m_run.nameThread(id, "GPU " + std::to_string(key >> 32) + " · stream " +
-                                 std::to_string(uint32_t(key)) + " (GPU-side ranges)");
+        m_run.nameThread(id, "GPU " + std::to_string(key >> 32) + " · " +
+                                 (uint32_t(key) == 0xffffffffu // Kineto's stream -1: device-wide
+                                      ? std::string("all streams")
+                                      : "stream " + std::to_string(uint32_t(key))) +
+                                 " (GPU-side ranges)");
     DeviceTable& d = m_run.devices;
     for (size_t i = 0; i < d.size(); ++i) {
         auto p = m_properties.find(d.id[i]);
@@ -785,6 +788,20 @@ Status readEventArray(JsonScanner& in, TraceImporter& importer, const std::strin
     }
 }
 
+// The run, or an error when events were skipped and nothing at all could be imported.
+Result<Run> finished(TraceImporter& importer, const std::string& source) {
+    Run run = importer.finish();
+    const size_t rows = run.kernels.size() + run.memcpy.size() + run.memset.size() +
+                        run.api.size() + run.ranges.size() + run.counters.size();
+    if (rows == 0 && (run.collector.dropped_records || run.collector.unmatched_markers)) {
+        const std::string prefix = "imported from " + source + ": ";
+        std::string why = run.info.notes;
+        if (why.starts_with(prefix)) why = why.substr(prefix.size());
+        return Error{source + ": nothing could be imported: " + why};
+    }
+    return run;
+}
+
 // `sizeHint`: the input's size when known, so small inputs get a small read window.
 Result<Run> parseTrace(JsonScanner::ReadFn read, const std::string& source, uint64_t sizeHint) {
     constexpr uint64_t kWindow = uint64_t(4) << 20;
@@ -800,7 +817,7 @@ Result<Run> parseTrace(JsonScanner::ReadFn read, const std::string& source, uint
         in.advance();
         bool stopped = false;
         if (auto s = readEventArray(in, importer, source, stopped); !s) return s.error();
-        return importer.finish();
+        return finished(importer, source);
     }
     if (c != '{') return Error{source + ": not a Chrome trace: neither a JSON array nor an object"};
     in.advance();
@@ -847,7 +864,7 @@ Result<Run> parseTrace(JsonScanner::ReadFn read, const std::string& source, uint
     }
     if (!sawEvents)
         return Error{source + ": not a Chrome trace: an object without a 'traceEvents' array"};
-    return importer.finish();
+    return finished(importer, source);
 }
 
 } // namespace

@@ -47,10 +47,11 @@ write("chrome_huge_numbers.json", json.dumps({"traceEvents": [
     "ok", min_dropped=4, note="beyond")
 nested_pid = '{"traceEvents": [{"ph": "X", "ts": 1, "dur": 1, "pid": ' + "[" * 100000 + "]" * 100000 + "}]}"
 write("chrome_nested_pid_100k.json", nested_pid, "ok")
-write("chrome_nested_array_100k.json", "[" * 100000 + "]" * 100000, "ok")
+write("chrome_nested_array_100k.json", "[" * 100000 + "]" * 100000, "error")  # nothing valid
 write("chrome_unbalanced_be.json", json.dumps([
     {"ph": "E", "ts": 1, "pid": 0, "tid": 0}, {"ph": "B", "ts": 2, "pid": 0, "tid": 0, "name": "a"},
-    {"ph": "E", "ts": 1, "pid": 0, "tid": 0}, {"ph": "B", "ts": 3, "pid": 0, "tid": 0, "name": "b"}]),
+    {"ph": "E", "ts": 1, "pid": 0, "tid": 0}, {"ph": "B", "ts": 3, "pid": 0, "tid": 0, "name": "b"},
+    {"ph": "X", "ts": 5, "dur": 1, "pid": 0, "tid": 0, "name": "x"}]),
     "ok", note="unclosed B")
 write("chrome_garbage_between_events.json", '[' + json.dumps(good[0]) + ', ' + json.dumps(good[1]) +
       ' @@@ ' + json.dumps(good[0]) + ']', "ok", note="invalid JSON at byte")
