@@ -2,6 +2,8 @@
 #include "data/import/ChromeTraceImport.h"
 #include "data/import/NcuImport.h"
 #include "data/import/NsysImport.h"
+#include "data/import/ProfileJsonImport.h"
+#include "data/import/RocprofImport.h"
 #include "data/import/StackImport.h"
 
 #include <algorithm>
@@ -46,6 +48,7 @@ int sniffPerfScript(std::string_view head, std::string_view) {
 
 // Folded stacks: "a;b;c COUNT" lines. Accepted as the fallback for any text.
 int sniffFolded(std::string_view head, std::string_view) {
+    if (hasUtf16Bom(head)) return 10; // speedscope and FlameGraph read UTF-16 folded files
     const std::string_view t = trimmedStart(head);
     if (t.empty() || t.front() == '{' || t.front() == '[') return 0;
     if (std::any_of(head.begin(), head.end(), [](char c) { return c == '\0'; })) return 0;
@@ -71,6 +74,45 @@ int sniffNcu(std::string_view head, std::string_view) {
 
 Result<Run> loadNcu(const std::string& path, const ImportOptions&) {
     return importNcuCsv(path);
+}
+
+// rocprof CSV: a header naming rocprof's columns (stats files too: they are refused on load
+// with a message naming the trace they summarise).
+int sniffRocprof(std::string_view head, std::string_view) {
+    return rocprofTableOf(head) != RocprofTable::Unknown ? 70 : 0;
+}
+
+Result<Run> loadRocprof(const std::string& path, const ImportOptions&) {
+    return importRocprofCsv(path);
+}
+
+bool startsJsonObject(std::string_view head) {
+    const std::string_view t = trimmedStart(head);
+    return !t.empty() && t.front() == '{';
+}
+
+int sniffSpeedscope(std::string_view head, std::string_view) {
+    if (!startsJsonObject(head)) return 0;
+    const bool schema = head.find("speedscope") != std::string_view::npos;
+    const bool shape = head.find("\"profiles\"") != std::string_view::npos &&
+                       head.find("\"traceEvents\"") == std::string_view::npos;
+    return schema && shape ? 90 : shape ? 40 : 0;
+}
+
+int sniffCpuProfile(std::string_view head, std::string_view path) {
+    if (!startsJsonObject(head)) return 0;
+    if (head.find("\"callFrame\"") != std::string_view::npos ||
+        (head.find("\"head\"") != std::string_view::npos &&
+         head.find("\"functionName\"") != std::string_view::npos))
+        return 90;
+    return path.ends_with(".cpuprofile") ? 85 : 0;
+}
+
+Result<Run> loadSpeedscope(const std::string& path, const ImportOptions&) {
+    return importSpeedscope(path);
+}
+Result<Run> loadCpuProfile(const std::string& path, const ImportOptions&) {
+    return importCpuProfile(path);
 }
 
 Result<Run> loadChrome(const std::string& path, const ImportOptions&) {
@@ -138,6 +180,12 @@ const std::vector<Importer>& importers() {
          loadNcu},
         {"chrome-trace", "Chrome/Kineto trace JSON (PyTorch profiler, Perfetto JSON)", sniffChrome,
          loadChrome},
+        {"rocprof", "rocprof CSV traces (v1 results.csv, v2, rocprofv3 *_trace.csv)", sniffRocprof,
+         loadRocprof},
+        {"speedscope", "speedscope JSON (evented and sampled profiles)", sniffSpeedscope,
+         loadSpeedscope},
+        {"cpuprofile", "V8 .cpuprofile (Chrome DevTools, Node --cpu-prof)", sniffCpuProfile,
+         loadCpuProfile},
         {"perf-script", "the text output of 'perf script'", sniffPerfScript, loadPerf},
         {"folded", "folded stacks: 'outer;inner;leaf COUNT' per line", sniffFolded, loadFolded},
     };

@@ -117,8 +117,10 @@ int cmdImport(const Args& args) {
     if (run->kernelMetrics.size() > 0)
         std::printf("%zu kernel metric rows (no run to attach them to; see --attach)\n",
                     run->kernelMetrics.size());
-    if (run->collector.dropped_records > 0)
-        std::fprintf(stderr, "kernscope-cli import: warning: %s\n", run->info.notes.c_str());
+    // The importer's summary: what was skipped and why (empty when nothing was).
+    if (run->collector.dropped_records || run->collector.unmatched_markers ||
+        run->info.notes.find("warning") != std::string::npos)
+        std::fprintf(stderr, "kernscope-cli import: %s\n", run->info.notes.c_str());
     return 0;
 }
 

@@ -140,7 +140,8 @@ FlameTree flameFromSamples(const data::Run& run, std::optional<uint32_t> thread)
     for (size_t i = 0; i < sm.size(); ++i) {
         if (thread && sm.thread[i] != *thread) continue;
         if (sm.stack[i] >= st.size()) continue;
-        tree.addSelf(resolve(sm.stack[i]), 1.0);
+        // A row stands for `weight` samples (a folded count, a perf period).
+        tree.addSelf(resolve(sm.stack[i]), i < sm.weight.size() ? double(sm.weight[i]) : 1.0);
     }
     tree.computeTotalsFromSelf();
     tree.sortChildren();
