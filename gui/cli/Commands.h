@@ -13,5 +13,7 @@ int cmdExport(const Args& args);
 int cmdRecord(const Args& args);
 int cmdCompare(const Args& args);
 int cmdImport(const Args& args);
+int cmdDiff(const Args& args);
+int cmdFlame(const Args& args);
 
 } // namespace ks::cli
