@@ -38,15 +38,18 @@ QColor flameColor(std::string_view name, FlameColor mode, bool dim) {
     return c;
 }
 
-QColor diffColor(const FlameDiff& diff, uint32_t node, double maxAbsDelta) {
+QColor diffColor(const FlameDiff& diff, uint32_t node) {
     if (diff.presence[node] == FlameDiff::OnlyB) return QColor(200, 40, 40); // new: full red
-    const double delta = diff.delta(node);
-    // Intensity by the change relative to the largest change, with a floor so that any visible
-    // change is distinguishable from "unchanged" (white-grey).
-    const double t = maxAbsDelta > 0 ? std::min(1.0, std::fabs(delta) / maxAbsDelta) : 0.0;
-    if (t < 1e-3) return QColor(235, 235, 235);
-    const int fade = int(std::lround(215 * (1.0 - std::sqrt(t))));
-    return delta > 0 ? QColor(255, 40 + fade, 40 + fade) : QColor(40 + fade, 40 + fade, 255);
+    // Intensity by the frame's own relative change (B / A), full at 4x either way: the width
+    // already shows how much time is at stake, the colour shows how much that frame changed.
+    // (Scaling by the largest absolute change would make every frame pale next to the root.)
+    const double a = diff.baseline[node], b = diff.tree.node(node).total;
+    if (a <= 0 || b <= 0) return b > 0 ? QColor(200, 40, 40) : QColor(40, 40, 200);
+    const double ratio = b / a;
+    if (std::fabs(ratio - 1.0) < 0.01) return QColor(225, 225, 225);
+    const double t = std::min(1.0, std::fabs(std::log(ratio)) / std::log(4.0));
+    const int fade = int(std::lround(200 * (1.0 - std::sqrt(t))));
+    return ratio > 1 ? QColor(255, 40 + fade, 40 + fade) : QColor(40 + fade, 40 + fade, 255);
 }
 
 std::vector<FlameBox> layoutFlame(const FlameTree& tree, const QRectF& area, const FlameStyle& s) {
@@ -94,12 +97,11 @@ void paintFlame(QPainter& p, const FlameTree& tree, const QRectF& area, const Fl
     const QFontMetricsF fm(font);
     const double minLabel = fm.horizontalAdvance(QStringLiteral("W…")) * 2; // ~ few characters
     const bool differential = s.diff && s.diff->presence.size() == tree.size();
-    const double maxDelta = differential ? s.diff->maxAbsDelta() : 0.0;
     for (const FlameBox& b : layoutFlame(tree, area, s)) {
         const FlameNode& n = tree.node(b.node);
         const QString name = QString::fromStdString(n.name);
         const bool match = searching && s.search.match(name).hasMatch();
-        QColor fill = differential ? diffColor(*s.diff, b.node, maxDelta)
+        QColor fill = differential ? diffColor(*s.diff, b.node)
                                    : flameColor(n.name, s.color, searching && !match);
         if (differential && searching && !match) fill = QColor::fromHsv(fill.hue(), 25, 215);
         if (match) fill = QColor(236, 64, 180);
@@ -115,7 +117,8 @@ void paintFlame(QPainter& p, const FlameTree& tree, const QRectF& area, const Fl
             p.drawRect(b.rect.adjusted(1, 1, -1.5, -1.5));
         }
         if (b.rect.width() > minLabel) { // no labels on boxes narrower than a few characters
-            p.setPen(QColor(20, 20, 20));
+            // Dark text on light fills, light text on the saturated differential colours.
+            p.setPen(fill.lightnessF() < 0.45 ? QColor(250, 250, 250) : QColor(20, 20, 20));
             const QRectF text = b.rect.adjusted(4, 0, -3, 0);
             p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft,
                        fm.elidedText(name, Qt::ElideRight, text.width()));

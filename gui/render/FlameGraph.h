@@ -38,7 +38,7 @@ struct FlameStyle {
     double rowHeight = 18;
     bool dark = false;
     // Differential colouring: red where B is slower than A, blue where faster, intensity by the
-    // size of the change; frames new in B are outlined. `tree` must be diff->tree.
+    // frame's relative change; frames new in B are outlined. `tree` must be diff->tree.
     const FlameDiff* diff = nullptr;
 };
 
@@ -46,7 +46,7 @@ struct FlameStyle {
 std::string frameModule(std::string_view frame);
 QColor flameColor(std::string_view name, FlameColor mode, bool dim);
 // The colour of a frame in a differential flame graph (see FlameStyle::diff).
-QColor diffColor(const FlameDiff& diff, uint32_t node, double maxAbsDelta);
+QColor diffColor(const FlameDiff& diff, uint32_t node);
 
 struct FlameBox {
     QRectF rect;
