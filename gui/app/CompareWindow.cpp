@@ -303,6 +303,14 @@ CompareWindow::CompareWindow(LoadedRun a, LoadedRun b, QWidget* parent)
     resize(1400, 860);
 }
 
+CompareWindow::~CompareWindow() {
+    // The models point into m_diff, which dies before the child widgets: detach them first.
+    for (DiffTableModel* m : {m_kernelModel, m_apiModel, m_rangeModel})
+        if (m) m->setTable(nullptr);
+    delete m_tabs;
+    m_tabs = nullptr;
+}
+
 int CompareWindow::pageIndex(Page page) const {
     return int(page);
 }

@@ -59,6 +59,7 @@ class CompareWindow : public QMainWindow {
 public:
     enum Page { Summary, Kernels, Memory, Flame, Timeline, Api, Ranges, Tensors };
     CompareWindow(LoadedRun a, LoadedRun b, QWidget* parent = nullptr);
+    ~CompareWindow() override;
     // Loads both files (run files, or profiles to import) and opens a comparison window; on
     // failure returns nullptr and sets `error` (one line naming the file).
     static CompareWindow* open(const QString& pathA, const QString& pathB, QWidget* parent,
