@@ -115,9 +115,9 @@ int DiffTableModel::rowCount(const QModelIndex& parent) const {
 
 QVariant DiffTableModel::headerData(int section, Qt::Orientation o, int role) const {
     if (o != Qt::Horizontal) return {};
-    static const char* names[] = {"Name",     "Change",   "Δ Total",     "Δ %",
-                                  "Total A",  "Total B",  "Instances A", "Instances B",
-                                  "Median A", "Median B", "Median B/A",  "p-value"};
+    static const char* names[] = {"Change",   "Δ Total",     "Δ %",         "Total A",
+                                  "Total B",  "Instances A", "Instances B", "Median A",
+                                  "Median B", "Median B/A",  "p-value",     "Name"};
     if (role == Qt::DisplayRole) return tr(names[section]);
     if (role == Qt::ForegroundRole &&
         (section == TotalA || section == InstancesA || section == MedianA))
@@ -328,14 +328,20 @@ QWidget* CompareWindow::buildSummary() {
                  label(tr("B"), colorB()), QFileInfo(m_b.path).fileName().toHtmlEscaped());
     auto row = [](const QString& what, const QString& a, const QString& b, const QString& change,
                   const QString& p = {}) {
-        return QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td align=right>%3</td>"
-                              "<td align=right><b>%4</b></td><td align=right>%5</td></tr>")
+        // Qt's rich text ignores cellpadding on the table: pad the cells themselves.
+        return QStringLiteral("<tr><td style='padding-right:18px'>%1</td>"
+                              "<td align=right style='padding-right:18px'>%2</td>"
+                              "<td align=right style='padding-right:18px'>%3</td>"
+                              "<td align=right style='padding-right:18px'><b>%4</b></td>"
+                              "<td align=right>%5</td></tr>")
             .arg(what, a, b, change, p);
     };
     html +=
-        QStringLiteral("<table cellpadding=4><tr><th></th><th>%1</th><th>%2</th><th>%3</th></tr>")
-            .arg(label(tr("A"), colorA()), label(tr("B"), colorB()), tr("Change")) +
-        QStringLiteral("<th>%1</th></tr>").arg(tr("p-value"));
+        QStringLiteral("<table cellspacing=0><tr><th></th><th align=right "
+                       "style='padding-right:18px'>%1</th><th align=right "
+                       "style='padding-right:18px'>%2</th><th align=right "
+                       "style='padding-right:18px'>%3</th><th align=right>%4</th></tr>")
+            .arg(label(tr("A"), colorA()), label(tr("B"), colorB()), tr("Change"), tr("p-value"));
     html += row(tr("Run span"), duration(double(d.spanA)), duration(double(d.spanB)),
                 percentChange(double(d.spanA), double(d.spanB)));
     html += row(tr("Kernel time"), duration(double(d.kernels.totalA)),
@@ -343,7 +349,8 @@ QWidget* CompareWindow::buildSummary() {
                 percentChange(double(d.kernels.totalA), double(d.kernels.totalB)));
     if (d.steps.a.count + d.steps.b.count > 0)
         html += row(tr("Median step"), duration(d.steps.a.median), duration(d.steps.b.median),
-                    percentChange(d.steps.a.median, d.steps.b.median), pValue(d.steps.pValue));
+                    percentChange(d.steps.a.median, d.steps.b.median),
+                    pValue(d.steps.pValue).toHtmlEscaped());
     html +=
         row(tr("Steps"), QString::number(d.steps.a.count), QString::number(d.steps.b.count), {});
     html += QStringLiteral("</table>");
@@ -374,7 +381,7 @@ QWidget* CompareWindow::buildSummary() {
                     : tr("%1 → %2, median ×%3, p %4")
                           .arg(duration(double(r.a.total)), duration(double(r.b.total)))
                           .arg(r.medianRatio, 0, 'f', 2)
-                          .arg(pValue(r.pValue));
+                          .arg(pValue(r.pValue).toHtmlEscaped());
             items += QStringLiteral("<li><b>%1</b> %2 <span style='color:gray'>(%3)</span></li>")
                          .arg(signedDuration(r.deltaTotal),
                               QString::fromStdString(r.name).toHtmlEscaped(), detail);

@@ -28,7 +28,6 @@ class DiffTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column {
-        Name,
         Change,
         DeltaTotal,
         DeltaPercent,
@@ -40,6 +39,7 @@ public:
         MedianB,
         MedianRatio,
         PValue,
+        Name,
         ColumnCount
     };
     using QAbstractTableModel::QAbstractTableModel;
