@@ -265,6 +265,10 @@ CompareWindow::CompareWindow(LoadedRun a, LoadedRun b, QWidget* parent)
     m_tabs->addTab(buildMemory(), tr("Memory"));
     m_tabs->addTab(buildFlame(), tr("Flame graph"));
     m_tabs->addTab(buildTimelines(), tr("Timeline"));
+    // The views know their real width only once shown: align again when the page appears.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int page) {
+        if (page == Timeline) alignAt(m_align->currentIndex());
+    });
     m_tabs->addTab(buildTable(m_apiModel, m_apiView, m_diff.api, Api), tr("API calls"));
     m_tabs->addTab(buildTable(m_rangeModel, m_rangeView, m_diff.ranges, Ranges), tr("Ranges"));
     m_tensors = new TensorsPage(this);
@@ -629,6 +633,7 @@ void CompareWindow::alignAt(int comboIndex) {
         startB = double(stepStarts(*m_b.run, m_options.stepPattern)[uint64_t(step)]);
     }
     m_offset = startB - startA;
+    if (step < 0) m_timelineA->zoomToFit(); // A whole, B at the same scale from its start
     if (step >= 0) {
         // Show the chosen step with a little context: A's step duration decides the zoom.
         double stepNs = 0;
@@ -643,10 +648,13 @@ void CompareWindow::alignAt(int comboIndex) {
 void CompareWindow::syncTimelines(bool fromA) {
     if (m_syncing) return;
     m_syncing = true;
-    if (fromA)
-        m_timelineB->setView(m_timelineA->viewStart() + m_offset, m_timelineA->nsPerPx());
-    else
-        m_timelineA->setView(m_timelineB->viewStart() - m_offset, m_timelineB->nsPerPx());
+    TimelineView* from = fromA ? m_timelineA : m_timelineB;
+    TimelineView* to = fromA ? m_timelineB : m_timelineA;
+    const double shift = fromA ? m_offset : -m_offset;
+    to->setView(from->viewStart() + shift, from->nsPerPx());
+    // A view cannot zoom out past its own run: when the other one was clamped, both take the
+    // clamped scale, so the two always share the zoom.
+    if (to->nsPerPx() != from->nsPerPx()) from->setView(from->viewStart(), to->nsPerPx());
     m_syncing = false;
 }
 
