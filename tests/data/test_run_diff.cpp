@@ -251,3 +251,46 @@ TEST_CASE("a real PyTorch before/after pair, imported on the fly, agrees with pa
     REQUIRE(line("aten::relu").find("gone") != std::string::npos);
     REQUIRE(line("aten::mm").find("slower") != std::string::npos);
 }
+
+TEST_CASE("memory operations by kind and step durations, A against B", "[data][diff]") {
+    auto make = [](int64_t copyNs, int64_t stepNs, size_t copies) {
+        Run run;
+        auto& m = run.memcpy;
+        for (size_t i = 0; i < copies; ++i) {
+            m.start_ns.push_back(int64_t(i) * 1000);
+            m.end_ns.push_back(int64_t(i) * 1000 + copyNs);
+            m.device.push_back(0), m.stream.push_back(0), m.correlation.push_back(0);
+            m.kind.push_back(uint8_t(MemcpyKind::HtoD));
+            m.bytes.push_back(1 << 20);
+        }
+        for (int s = 0; s < 5; ++s) {
+            auto& r = run.ranges;
+            r.start_ns.push_back(s * 100000);
+            r.end_ns.push_back(s * 100000 + stepNs + s); // distinct durations
+            r.thread.push_back(1), r.depth.push_back(0), r.category.push_back(0);
+            r.name.push_back(run.strings.intern("ProfilerStep#" + std::to_string(s)));
+        }
+        return run;
+    };
+    const Run a = make(1000, 50000, 10), b = make(2000, 80000, 12);
+    const auto mem = diffMemory(a, b);
+    REQUIRE(mem.size() == 1);
+    REQUIRE(mem[0].kind == "HtoD");
+    REQUIRE(mem[0].countA == 10);
+    REQUIRE(mem[0].countB == 12);
+    REQUIRE(mem[0].bytesB == 12u << 20);
+    REQUIRE(mem[0].timeA == 10000);
+    REQUIRE(mem[0].timeB == 24000);
+    REQUIRE(mem[0].gbpsA == Approx(double(1 << 20) / 1000)); // bytes per ns = GB/s
+    REQUIRE(mem[0].gbpsB == Approx(double(1 << 20) / 2000));
+
+    const StepDiff steps = diffSteps(a, b, DiffOptions{});
+    REQUIRE(steps.rows.size() == 5);
+    REQUIRE(steps.rows[2].step == 2);
+    REQUIRE(steps.rows[2].durationA == 50002);
+    REQUIRE(steps.rows[2].durationB == 80002);
+    REQUIRE(steps.a.median == 50002);
+    REQUIRE(steps.b.median == 80002);
+    // 5 against 5, no overlap: U = 25, z = (12.5 - 0.5) / sqrt(5*5*11/12).
+    REQUIRE(steps.pValue == Approx(std::erfc(12.0 / std::sqrt(25.0 * 11 / 12) / std::sqrt(2.0))));
+}
