@@ -265,19 +265,20 @@ int cmdDiff(const Args& argsIn) {
              {"kernels", "memcpy", "api", "ranges", "all"});
     p.option("--format", &format, "FMT", "output format", {"table", "csv", "json"});
     p.option("--fail-if-slower", &slower, "PCT",
-             "a regression is a significant slowdown of at least PCT % (default 5)");
+             "a regression is a significant slowdown of at least PCT %");
     p.option("--min-significance", &significance, "P",
-             "significant means Mann-Whitney p-value below P (default 0.01)");
+             "significant means Mann-Whitney p-value below P");
     p.flag("--match-launch-config", &configs,
            "kernels match by name and grid/block/registers/shared memory");
-    p.option("--limit", &limit, "N", "table format: at most N rows per table (default 50, 0: all)");
+    p.option("--limit", &limit, "N", "table format: at most N rows per table (0: all)");
     p.option("--svg", &svg, "DIFF.svg",
              "write a differential flame graph of B against A (ranges, else samples)");
-    p.epilog("Matching (repeatable, as in `compare`): --strip-prefix P, --rename REGEX=REPL,\n"
-             "--map FILE (one 'B_NAME A_NAME' per line). Ranges merge numbers (\"step #\").\n"
-             "Exit: 0 no regression, 1 regressions (listed on stderr), 2 error.\n"
-             "example: kernscope-cli diff main.ksr.h5 pr.ksr.h5 --report kernels "
-             "--fail-if-slower 10");
+    p.epilog(
+        "Matching (repeatable, as in `compare`): --strip-prefix P, --rename REGEX=REPL,\n"
+        "--map FILE (one 'B_NAME A_NAME' per line). Ranges merge numbers (\"step #\").\n"
+        "Exit: 0 no regression, 1 regressions (listed last; on stderr for csv/json), 2 error.\n"
+        "example: kernscope-cli diff main.ksr.h5 pr.ksr.h5 --report kernels "
+        "--fail-if-slower 10");
     if (auto problem = takeMatchOptions(args, options.rules)) return p.fail(*problem);
     if (auto code = p.parse(args)) return *code;
     double pct = 0, pmax = 0, rowLimit = 0;
