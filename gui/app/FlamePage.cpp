@@ -9,6 +9,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSet>
+#include <QSplitter>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -19,6 +20,20 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
     m_source->addItem(tr("CPU ranges"), Ranges);
     m_source->addItem(tr("Sampled stacks"), Samples);
     m_thread = new QComboBox(this);
+    // Long thread names must not squeeze the search box: the combo keeps a fixed width.
+    m_thread->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_thread->setMinimumContentsLength(18);
+    m_event = new QComboBox(this);
+    m_event->setToolTip(tr("Sampled event (the stacks of one event at a time)"));
+    m_event->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_event->setMinimumContentsLength(12);
+    m_mode = new QComboBox(this);
+    m_mode->addItem(tr("Top-down"), TopDown);
+    m_mode->addItem(tr("Bottom-up"), BottomUp);
+    m_mode->addItem(tr("Callers / callees"), CallersCallees);
+    m_mode->setToolTip(tr("Top-down: the call tree. Bottom-up: frames by their own time, their "
+                          "callers above. Callers / callees: everything around the frame you "
+                          "clicked in the top-down view."));
     m_orientation = new QComboBox(this);
     m_orientation->addItems({tr("Icicle (root on top)"), tr("Flame (root at bottom)")});
     m_color = new QComboBox(this);
@@ -30,6 +45,7 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search frames (regex)…"));
     m_search->setClearButtonEnabled(true);
+    m_search->setMinimumWidth(220);
     m_matches = new QLabel(this);
     auto* reset = new QPushButton(tr("Reset zoom"), this);
     auto* exportButton = new QPushButton(tr("Export…"), this);
@@ -37,7 +53,9 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
 
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_source);
+    bar->addWidget(m_mode);
     bar->addWidget(m_thread);
+    bar->addWidget(m_event);
     bar->addWidget(m_orientation);
     bar->addWidget(m_color);
     bar->addWidget(m_mergeNumbers);
@@ -55,30 +73,54 @@ FlamePage::FlamePage(QWidget* parent) : QWidget(parent) {
     scroll->setWidget(m_view);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    m_mainScroll = scroll;
+
+    // Callers above the frame (a flame growing upwards), callees below it (an icicle).
+    m_callers = new FlameView(this);
+    m_callers->setIcicle(false);
+    m_callees = new FlameView(this);
+    m_sandwichLabel = new QLabel(this);
+    m_sandwich = new QWidget(this);
+    auto* sandwich = new QVBoxLayout(m_sandwich);
+    sandwich->setContentsMargins(0, 0, 0, 0);
+    sandwich->addWidget(m_sandwichLabel);
+    auto* split = new QSplitter(Qt::Vertical, m_sandwich);
+    for (FlameView* v : {m_callers, m_callees}) {
+        auto* area = new QScrollArea(split);
+        area->setWidget(v);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        split->addWidget(area);
+    }
+    sandwich->addWidget(split, 1);
+    m_sandwich->hide();
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
     layout->addWidget(m_breadcrumb);
     layout->addWidget(scroll, 1);
+    layout->addWidget(m_sandwich, 1);
 
     connect(m_source, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
     connect(m_thread, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
+    connect(m_event, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this] { applyMode(); });
     connect(m_mergeNumbers, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(m_orientation, &QComboBox::currentIndexChanged, this,
             [this](int i) { m_view->setIcicle(i == 0); });
     connect(m_color, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_view->setColorMode(i == 0 ? FlameColor::NameHash : FlameColor::Module);
     });
-    connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
-        const int n = m_view->setSearch(text);
-        m_matches->setText(text.isEmpty() ? QString()
-                           : n < 0        ? tr("invalid pattern")
-                                          : tr("%n frame(s)", nullptr, n));
-    });
+    connect(m_search, &QLineEdit::textChanged, this, [this] { updateSearch(); });
     connect(reset, &QPushButton::clicked, this, [this] { m_view->setZoomRoot(0); });
     connect(exportButton, &QPushButton::clicked, this, &FlamePage::exportRequested);
     connect(m_view, &FlameView::zoomChanged, this, &FlamePage::updateBreadcrumb);
+    connect(m_view, &FlameView::zoomChanged, this, [this](uint32_t node) {
+        // The frame clicked in the top-down view is the one the caller/callee view shows.
+        if (m_mode->currentData().toInt() == TopDown && m_view->tree() && node != 0)
+            m_focus = QString::fromStdString(m_view->tree()->node(node).name);
+    });
     connect(m_breadcrumb, &QLabel::linkActivated, this,
             [this](const QString& link) { m_view->setZoomRoot(link.toUInt()); });
 }
@@ -100,6 +142,16 @@ void FlamePage::setRun(const LoadedRun& run) {
         for (uint32_t t : run.run->samples.thread)
             if (!seen.contains(t)) seen.insert(t), ids.push_back(t);
         std::sort(ids.begin(), ids.end());
+        const QSignalBlocker b3(m_event);
+        m_event->clear();
+        const auto events = data::sampleEvents(*run.run);
+        for (uint32_t e : events) {
+            const auto name = run.run->strings.contains(e) ? run.run->strings.get(e) : "";
+            m_event->addItem(name.empty() ? tr("(unnamed event)")
+                                          : QString::fromUtf8(name.data(), qsizetype(name.size())),
+                             e);
+        }
+        m_event->setVisible(events.size() > 1);
         for (uint32_t t : ids) {
             const auto name = run.run->threadName(t);
             m_thread->addItem(
@@ -127,16 +179,76 @@ void FlamePage::rebuild() {
     m_building = true;
     auto run = m_run.run;
     const bool merge = m_mergeNumbers->isChecked();
-    QtConcurrent::run([run, source, t, merge]() -> std::shared_ptr<const FlameTree> {
-        if (source == Samples) return std::make_shared<FlameTree>(flameFromSamples(*run, t));
+    std::optional<uint32_t> event;
+    if (m_event->count() > 1) event = m_event->currentData().toUInt(); // one event at a time
+    m_event->setEnabled(source == Samples);
+    QtConcurrent::run([run, source, t, merge, event]() -> std::shared_ptr<const FlameTree> {
+        if (source == Samples) return std::make_shared<FlameTree>(flameFromSamples(*run, t, event));
         return std::make_shared<FlameTree>(flameFromRanges(*run, t, merge));
     }).then(this, [this, generation](std::shared_ptr<const FlameTree> tree) {
         if (generation != m_generation) return;
-        m_view->setTree(tree);
-        m_view->setSearch(m_search->text());
+        m_topDown = tree;
+        m_bottomUp.reset();
+        applyMode();
         m_building = false;
         emit treeReady();
     });
+}
+
+void FlamePage::setFocusFrame(const QString& name) {
+    m_focus = name;
+    applyMode();
+}
+
+void FlamePage::applyMode() {
+    const int mode = m_mode->currentData().toInt();
+    const bool sandwich = mode == CallersCallees;
+    m_mainScroll->setVisible(!sandwich);
+    m_breadcrumb->setVisible(!sandwich);
+    m_sandwich->setVisible(sandwich);
+    if (!m_topDown) {
+        m_view->setTree(nullptr);
+        return;
+    }
+    if (mode == BottomUp) {
+        if (!m_bottomUp) m_bottomUp = std::make_shared<FlameTree>(data::invertedFlame(*m_topDown));
+        m_view->setTree(m_bottomUp);
+    } else if (m_view->tree() != m_topDown.get()) {
+        m_view->setTree(m_topDown);
+    }
+    if (sandwich) {
+        const std::string frame = m_focus.toStdString();
+        m_callers->setTree(std::make_shared<FlameTree>(data::callersOf(*m_topDown, frame)));
+        m_callees->setTree(std::make_shared<FlameTree>(data::calleesOf(*m_topDown, frame)));
+        m_sandwichLabel->setText(
+            m_focus.isEmpty()
+                ? tr("Click a frame in the top-down view first: its callers and callees show here.")
+                : tr("<b>%1</b> — callers above (who calls it, merged over all calls), callees "
+                     "below (what it calls)")
+                      .arg(m_focus.toHtmlEscaped()));
+    }
+    updateSearch();
+}
+
+void FlamePage::updateSearch() {
+    const QString text = m_search->text();
+    const int n = m_view->setSearch(text);
+    m_callers->setSearch(text);
+    m_callees->setSearch(text);
+    const FlameTree* tree = m_view->tree();
+    if (text.isEmpty() || n <= 0 || !tree || tree->node(0).total <= 0) {
+        m_matches->setText(text.isEmpty() ? QString()
+                           : n < 0        ? tr("invalid pattern")
+                                          : tr("no frames"));
+        return;
+    }
+    // The share of the time under matching frames (a match inside a match counts once).
+    const QRegularExpression re(text, QRegularExpression::CaseInsensitiveOption);
+    const data::FlameMatch m = data::matchedWeight(*tree, [&](const std::string& name) {
+        return re.match(QString::fromStdString(name)).hasMatch();
+    });
+    m_matches->setText(tr("%n frame(s) · %1 % of total", nullptr, n)
+                           .arg(100.0 * m.weight / tree->node(0).total, 0, 'f', 1));
 }
 
 void FlamePage::updateBreadcrumb(uint32_t node) {

@@ -15,6 +15,19 @@ FlameView::FlameView(QWidget* parent) : QWidget(parent) {
 }
 
 void FlameView::setTree(std::shared_ptr<const FlameTree> tree) {
+    m_diff.reset();
+    m_style.diff = nullptr;
+    showTree(std::move(tree));
+}
+
+void FlameView::setDiff(std::shared_ptr<const FlameDiff> diff) {
+    m_diff = std::move(diff);
+    m_style.diff = m_diff.get();
+    // The tree drawn is the diff's own (B's weights); the alias keeps the diff alive.
+    showTree(m_diff ? std::shared_ptr<const FlameTree>(m_diff, &m_diff->tree) : nullptr);
+}
+
+void FlameView::showTree(std::shared_ptr<const FlameTree> tree) {
     m_tree = std::move(tree);
     m_style.zoomRoot = 0;
     m_style.hovered = UINT32_MAX;
@@ -94,8 +107,9 @@ QString FlameView::describe(uint32_t node) const {
     const double all = m_tree->node(0).total;
     const double zoom = m_tree->node(m_style.zoomRoot).total;
     auto amount = [&](double v) {
-        return m_tree->unit == QLatin1String("ns") ? QString::fromStdString(data::formatDuration(v))
-                                                   : tr("%L1 samples").arg(v, 0, 'f', 0);
+        return m_tree->unit == "ns"
+                   ? QString::fromStdString(data::formatDuration(v))
+                   : tr("%L1 %2").arg(v, 0, 'f', 0).arg(QString::fromStdString(m_tree->unit));
     };
     QString html =
         QStringLiteral("<b>%1</b><table>").arg(QString::fromStdString(n.name).toHtmlEscaped());
@@ -112,6 +126,20 @@ QString FlameView::describe(uint32_t node) const {
              QStringLiteral("%1 %").arg(zoom > 0 ? 100 * n.total / zoom : 0, 0, 'f', 2));
     line(tr("Self"),
          tr("%1 (%2 %)").arg(amount(n.self)).arg(all > 0 ? 100 * n.self / all : 0, 0, 'f', 2));
+    if (m_diff) {
+        const double a = m_diff->baseline[node], b = n.total;
+        const QString scaled = m_diff->normalised ? tr(" (scaled to B's total)") : QString();
+        line(tr("A total"), amount(a) + scaled);
+        line(tr("B total"), amount(b));
+        line(tr("Change"), QStringLiteral("%1%2 (%3)")
+                               .arg(b >= a ? QStringLiteral("+") : QString())
+                               .arg(amount(b - a))
+                               .arg(a > 0 ? QStringLiteral("%1%2 %")
+                                                .arg(b >= a ? QStringLiteral("+") : QString())
+                                                .arg(100 * (b - a) / a, 0, 'f', 1)
+                                          : tr("new in B")));
+        if (m_diff->presence[node] == FlameDiff::OnlyA) line(tr("Only in"), tr("A (gone in B)"));
+    }
     line(tr("Depth"), QString::number(n.depth));
     const std::string module = frameModule(n.name);
     if (module != n.name) line(tr("Module"), QString::fromStdString(module).toHtmlEscaped());

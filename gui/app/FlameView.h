@@ -14,6 +14,9 @@ public:
     explicit FlameView(QWidget* parent = nullptr);
     void setTree(std::shared_ptr<const FlameTree> tree);
     const FlameTree* tree() const { return m_tree.get(); }
+    // A differential flame graph: B's frames coloured by the change against A; hover shows both.
+    void setDiff(std::shared_ptr<const FlameDiff> diff);
+    const FlameDiff* diff() const { return m_diff.get(); }
     FlameStyle& flameStyle() { return m_style; }
     const FlameStyle& flameStyle() const { return m_style; }
     void setZoomRoot(uint32_t node);
@@ -42,7 +45,9 @@ protected:
 private:
     QRectF area() const;
     void updateMinimumHeight();
+    void showTree(std::shared_ptr<const FlameTree> tree);
     std::shared_ptr<const FlameTree> m_tree;
+    std::shared_ptr<const FlameDiff> m_diff;
     FlameStyle m_style;
 };
 

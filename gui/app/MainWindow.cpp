@@ -1,5 +1,6 @@
 #include "gui/app/MainWindow.h"
 #include "gui/app/AboutDialog.h"
+#include "gui/app/CompareWindow.h"
 #include "gui/app/FlamePage.h"
 #include "gui/app/KernelsPage.h"
 #include "gui/app/MemoryPage.h"
@@ -166,6 +167,8 @@ void MainWindow::buildMenus() {
                         if (!path.isEmpty()) importProfile(path);
                     })
         ->setShortcut(QKeySequence(tr("Ctrl+I")));
+    file->addAction(tr("&Compare With…"), this,
+                    [this] { CompareWindow::compareWithDialog(this, m_current); });
     file->addSeparator();
     file->addAction(tr("&Export Table as CSV…"), this, &MainWindow::exportCurrentTable)
         ->setShortcut(QKeySequence(tr("Ctrl+E")));

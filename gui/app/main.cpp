@@ -3,6 +3,7 @@
 // --screenshots DIR (opens the files, saves one PNG per page, exits).
 #include "data/RunFile.h"
 #include "data/SyntheticRun.h"
+#include "gui/app/CompareWindow.h"
 #include "gui/app/MainWindow.h"
 #include "gui/app/Screenshots.h"
 #include "gui/app/TimelineBench.h"
@@ -45,7 +46,10 @@ int main(int argc, char** argv) {
         QStringLiteral("DIR"));
     QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system."),
                              QStringLiteral("THEME"));
-    parser.addOptions({bench, synthetic, shots, theme});
+    QCommandLineOption compare(
+        QStringLiteral("compare"),
+        QStringLiteral("Open the two files A B as a comparison of B against A."));
+    parser.addOptions({bench, synthetic, shots, theme, compare});
     parser.process(app);
 
     if (parser.isSet(bench)) return ks::gui::benchTimeline(parser.value(bench), 1920, 1080, stdout);
@@ -77,6 +81,21 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(shots))
         return ks::gui::takeScreenshots(window, parser.positionalArguments(), parser.value(shots));
+    if (parser.isSet(compare)) {
+        const QStringList files = parser.positionalArguments();
+        if (files.size() != 2) {
+            std::fprintf(stderr, "kernscope: --compare needs two files: A (baseline) and B\n");
+            return 2;
+        }
+        QString error;
+        auto* comparison = ks::gui::CompareWindow::open(files[0], files[1], nullptr, &error);
+        if (!comparison) {
+            std::fprintf(stderr, "kernscope: %s\n", error.toLocal8Bit().constData());
+            return 2;
+        }
+        comparison->show();
+        return app.exec();
+    }
     window.show();
     for (const QString& file : parser.positionalArguments()) {
         const QString suffix = QFileInfo(file).suffix().toLower();

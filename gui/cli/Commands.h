@@ -14,5 +14,7 @@ int cmdRecord(const Args& args);
 int cmdProfile(const Args& args); // record [options] -- CMD: any program (cmd_profile.cpp)
 int cmdCompare(const Args& args);
 int cmdImport(const Args& args);
+int cmdDiff(const Args& args);
+int cmdFlame(const Args& args);
 
 } // namespace ks::cli

@@ -4,6 +4,7 @@
 
 #include "data/RunFile.h"
 #include "data/Summary.h"
+#include "data/analysis/KernelStats.h" // theoreticalOccupancy
 #include "data/export/CsvExport.h"
 
 #include <nlohmann/json.hpp>
@@ -103,16 +104,29 @@ template <class Row> std::string more(const std::vector<Row>& rows, size_t limit
                : "";
 }
 
-std::string kernelTable(const std::vector<KernelSummaryRow>& rows, size_t limit) {
+// Theoretical occupancy of a row's most common launch config on the run's first GPU ("-" for
+// CPU ops or unknown device properties).
+std::string occupancyCell(const Run& run, const LaunchConfig& c) {
+    for (size_t i = 0; i < run.devices.size(); ++i) {
+        if (run.deviceIsCpu(run.devices.id[i])) continue;
+        const auto occ = theoreticalOccupancy(
+            run, run.devices.id[i], c.block_x * std::max(1u, c.block_y) * std::max(1u, c.block_z),
+            c.registers_per_thread, c.shared_static + c.shared_dynamic);
+        return occ ? percent(100.0 * *occ) + " %" : "-";
+    }
+    return "-";
+}
+
+std::string kernelTable(const Run& run, const std::vector<KernelSummaryRow>& rows, size_t limit) {
     TextTable t;
     t.header = kTimeHeader;
-    for (const char* h : {"Grid", "Block", "Regs", "Shared", "Name"}) t.header.push_back(h);
+    for (const char* h : {"Grid", "Block", "Regs", "Shared", "Occ", "Name"}) t.header.push_back(h);
     for (size_t i = 0; i < shown(rows, limit); ++i) {
         const auto& r = rows[i];
         const LaunchConfig& c = r.config;
         auto cells = timeCells(r.timePercent, r.time);
         if (c.grid_x == 0) { // CPU ops have no launch configuration
-            for (int k = 0; k < 4; ++k) cells.push_back("-");
+            for (int k = 0; k < 5; ++k) cells.push_back("-");
         } else {
             cells.push_back(std::to_string(c.grid_x) + "x" + std::to_string(c.grid_y) + "x" +
                             std::to_string(c.grid_z));
@@ -120,6 +134,7 @@ std::string kernelTable(const std::vector<KernelSummaryRow>& rows, size_t limit)
                             std::to_string(c.block_z));
             cells.push_back(std::to_string(c.registers_per_thread));
             cells.push_back(bytes(uint64_t(c.shared_static) + c.shared_dynamic));
+            cells.push_back(occupancyCell(run, c));
         }
         cells.push_back(r.name);
         t.rows.push_back(std::move(cells));
@@ -242,11 +257,11 @@ int cmdStats(const Args& args) {
              for (const auto& row : kernelRows) n += row.time.count;
              return n;
          },
-         [&](const Run&, const std::string& f, size_t lim) {
+         [&](const Run& r, const std::string& f, size_t lim) {
              const auto& rows = kernelRows;
              return f == "csv"    ? kernelSummaryCsv(rows)
                     : f == "json" ? kernelSummaryJson(rows)
-                                  : kernelTable(rows, lim);
+                                  : kernelTable(r, rows, lim);
          }},
         {"memcpy", "GPU memory operation summary (by kind)", memorySummaryColumns,
          [](const Run& r) { return r.memcpy.start_ns.size() + r.memset.start_ns.size(); },
@@ -288,6 +303,9 @@ int cmdStats(const Args& args) {
     // string table, which also validates the file before the kernels are streamed).
     ReadOptions options;
     options.onlyColumns = {"/strings"};
+    forEachColumn(DeviceTable{}, [&](const char* column, const auto&) { // occupancy
+        options.onlyColumns.push_back(std::string(DeviceTable::kPath) + "/" + column);
+    });
     for (const Report& r : reports)
         if (report == "all" || report == r.name)
             for (auto& c : r.columns()) options.onlyColumns.push_back(c);

@@ -20,6 +20,9 @@ constexpr Command kCommands[] = {
     {"compare", ks::cli::cmdCompare, "compare a run's tensors with reference tensors"},
     {"export", ks::cli::cmdExport, "export a run as Chrome trace JSON or CSV tables"},
     {"import", ks::cli::cmdImport, "convert another tool's trace into a run file"},
+    {"diff", ks::cli::cmdDiff,
+     "compare two runs: what got faster or slower (exit 1 on regression)"},
+    {"flame", ks::cli::cmdFlame, "write a run's flame graph as folded stacks or SVG"},
 };
 
 void printUsage(std::FILE* out) {

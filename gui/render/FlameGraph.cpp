@@ -8,184 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <unordered_map>
 
 namespace ks::gui {
-
-FlameTree::FlameTree() {
-    m_nodes.push_back(FlameNode{"all", 0, 0, 0, 0, {}});
-    unit = QStringLiteral("ns");
-}
-
-uint32_t FlameTree::child(uint32_t parent, std::string_view name) {
-    for (uint32_t c : m_nodes[parent].children)
-        if (m_nodes[c].name == name) return c;
-    const auto id = uint32_t(m_nodes.size());
-    m_nodes.push_back(FlameNode{std::string(name), parent, m_nodes[parent].depth + 1, 0, 0, {}});
-    m_nodes[parent].children.push_back(id);
-    return id;
-}
-
-void FlameTree::addStack(const std::vector<std::string_view>& frames, double weight) {
-    uint32_t node = 0;
-    for (auto f : frames) node = child(node, f);
-    m_nodes[node].self += weight;
-}
-
-void FlameTree::computeTotalsFromSelf() {
-    for (auto& n : m_nodes) n.total = n.self;
-    // Children always have larger ids than their parent: one backward pass.
-    for (size_t i = m_nodes.size(); i-- > 1;) m_nodes[m_nodes[i].parent].total += m_nodes[i].total;
-}
-
-void FlameTree::computeSelfFromTotals() {
-    // The root spans what its children span.
-    m_nodes[0].total = 0;
-    for (uint32_t c : m_nodes[0].children) m_nodes[0].total += m_nodes[c].total;
-    for (auto& n : m_nodes) {
-        double children = 0;
-        for (uint32_t c : n.children) children += m_nodes[c].total;
-        n.self = std::max(0.0, n.total - children);
-    }
-}
-
-void FlameTree::sortChildren() {
-    for (auto& n : m_nodes)
-        std::sort(n.children.begin(), n.children.end(),
-                  [&](uint32_t a, uint32_t b) { return m_nodes[a].name < m_nodes[b].name; });
-}
-
-uint32_t FlameTree::maxDepth() const {
-    uint32_t d = 0;
-    for (const auto& n : m_nodes) d = std::max(d, n.depth);
-    return d;
-}
-
-std::vector<uint32_t> FlameTree::pathTo(uint32_t node) const {
-    std::vector<uint32_t> path{node};
-    while (node != 0) path.push_back(node = m_nodes[node].parent);
-    std::reverse(path.begin(), path.end());
-    return path;
-}
-
-std::string withoutNumbers(std::string_view name) {
-    auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
-    auto isAlpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-    std::string out;
-    for (size_t i = 0; i < name.size(); ++i) {
-        // Only free-standing numbers ("step 12") merge; digits that end an identifier ("fc1",
-        // "conv2d") name a different thing and stay.
-        if (isDigit(name[i]) && (i == 0 || !isAlpha(name[i - 1]))) {
-            out += '#';
-            while (i + 1 < name.size() && isDigit(name[i + 1])) ++i;
-        } else {
-            out += name[i];
-        }
-    }
-    return out;
-}
-
-FlameTree flameFromRanges(const data::Run& run, std::optional<uint32_t> thread, bool mergeNumbers) {
-    FlameTree tree;
-    const auto& r = run.ranges;
-    std::vector<uint32_t> order;
-    for (uint32_t i = 0; i < r.size(); ++i)
-        if (!thread || r.thread[i] == *thread) order.push_back(i);
-    // Per thread, outer ranges before the ranges they contain.
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        if (r.thread[a] != r.thread[b]) return r.thread[a] < r.thread[b];
-        if (r.start_ns[a] != r.start_ns[b]) return r.start_ns[a] < r.start_ns[b];
-        return r.depth[a] < r.depth[b];
-    });
-    std::vector<uint32_t> stack; // flame nodes of the open ranges, by depth
-    uint32_t currentThread = UINT32_MAX;
-    for (uint32_t i : order) {
-        if (r.thread[i] != currentThread) stack.clear(), currentThread = r.thread[i];
-        const size_t depth = std::min<size_t>(r.depth[i], stack.size());
-        stack.resize(depth);
-        const uint32_t parent = stack.empty() ? 0 : stack.back();
-        const std::string_view name = run.strings.get(r.name[i]);
-        const uint32_t node =
-            mergeNumbers ? tree.child(parent, withoutNumbers(name)) : tree.child(parent, name);
-        tree.addTotal(node, double(std::max<int64_t>(0, r.end_ns[i] - r.start_ns[i])));
-        stack.push_back(node);
-    }
-    tree.computeSelfFromTotals();
-    tree.sortChildren();
-    tree.unit = QStringLiteral("ns");
-    return tree;
-}
-
-FlameTree flameFromSamples(const data::Run& run, std::optional<uint32_t> thread) {
-    FlameTree tree;
-    const auto& st = run.stacks;
-    std::vector<uint32_t> flameOf(st.size(), UINT32_MAX);
-    // Stack nodes map to flame nodes through their parents (memoised, iterative).
-    std::function<uint32_t(uint32_t)> resolve = [&](uint32_t s) -> uint32_t {
-        std::vector<uint32_t> chain;
-        while (s < st.size() && flameOf[s] == UINT32_MAX) {
-            chain.push_back(s);
-            if (chain.size() > st.size()) break; // a cycle in a bad file
-            s = st.parent[s];
-        }
-        uint32_t node = s < st.size() ? flameOf[s] : 0;
-        for (size_t k = chain.size(); k-- > 0;) {
-            node = tree.child(node, run.strings.get(st.frame[chain[k]]));
-            flameOf[chain[k]] = node;
-        }
-        return node;
-    };
-    const auto& sm = run.samples;
-    for (size_t i = 0; i < sm.size(); ++i) {
-        if (thread && sm.thread[i] != *thread) continue;
-        if (sm.stack[i] >= st.size()) continue;
-        // A row stands for `weight` samples (a folded count, a perf period).
-        tree.addSelf(resolve(sm.stack[i]), i < sm.weight.size() ? double(sm.weight[i]) : 1.0);
-    }
-    tree.computeTotalsFromSelf();
-    tree.sortChildren();
-    tree.unit = QStringLiteral("samples");
-    return tree;
-}
-
-FlameTree flameFromFolded(std::string_view text, size_t* badLines) {
-    FlameTree tree;
-    size_t bad = 0;
-    std::vector<std::string_view> frames;
-    while (!text.empty()) {
-        const size_t nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-        if (line.empty() || line.front() == '#') continue;
-        const size_t sp = line.rfind(' ');
-        if (sp == std::string_view::npos) {
-            ++bad;
-            continue;
-        }
-        char* endp = nullptr;
-        const std::string countText(line.substr(sp + 1));
-        const double count = std::strtod(countText.c_str(), &endp);
-        if (endp == countText.c_str() || *endp != '\0' || !(count >= 0)) {
-            ++bad;
-            continue;
-        }
-        frames.clear();
-        std::string_view stack = line.substr(0, sp);
-        while (!stack.empty()) {
-            const size_t semi = stack.find(';');
-            frames.push_back(stack.substr(0, semi));
-            stack = semi == std::string_view::npos ? std::string_view{} : stack.substr(semi + 1);
-        }
-        tree.addStack(frames, count);
-    }
-    tree.computeTotalsFromSelf();
-    tree.sortChildren();
-    tree.unit = QStringLiteral("samples");
-    if (badLines) *badLines = bad;
-    return tree;
-}
 
 std::string frameModule(std::string_view frame) {
     if (!frame.empty() && frame.back() == ')') {
@@ -212,6 +36,20 @@ QColor flameColor(std::string_view name, FlameColor mode, bool dim) {
     QColor c = QColor::fromHsv(hue, sat, val);
     if (dim) c = QColor::fromHsv(hue, 25, 200);
     return c;
+}
+
+QColor diffColor(const FlameDiff& diff, uint32_t node) {
+    if (diff.presence[node] == FlameDiff::OnlyB) return QColor(200, 40, 40); // new: full red
+    // Intensity by the frame's own relative change (B / A), full at 4x either way: the width
+    // already shows how much time is at stake, the colour shows how much that frame changed.
+    // (Scaling by the largest absolute change would make every frame pale next to the root.)
+    const double a = diff.baseline[node], b = diff.tree.node(node).total;
+    if (a <= 0 || b <= 0) return b > 0 ? QColor(200, 40, 40) : QColor(40, 40, 200);
+    const double ratio = b / a;
+    if (std::fabs(ratio - 1.0) < 0.01) return QColor(225, 225, 225);
+    const double t = std::min(1.0, std::fabs(std::log(ratio)) / std::log(4.0));
+    const int fade = int(std::lround(200 * (1.0 - std::sqrt(t))));
+    return ratio > 1 ? QColor(255, 40 + fade, 40 + fade) : QColor(40 + fade, 40 + fade, 255);
 }
 
 std::vector<FlameBox> layoutFlame(const FlameTree& tree, const QRectF& area, const FlameStyle& s) {
@@ -258,11 +96,14 @@ void paintFlame(QPainter& p, const FlameTree& tree, const QRectF& area, const Fl
     p.setFont(font);
     const QFontMetricsF fm(font);
     const double minLabel = fm.horizontalAdvance(QStringLiteral("W…")) * 2; // ~ few characters
+    const bool differential = s.diff && s.diff->presence.size() == tree.size();
     for (const FlameBox& b : layoutFlame(tree, area, s)) {
         const FlameNode& n = tree.node(b.node);
         const QString name = QString::fromStdString(n.name);
         const bool match = searching && s.search.match(name).hasMatch();
-        QColor fill = flameColor(n.name, s.color, searching && !match);
+        QColor fill = differential ? diffColor(*s.diff, b.node)
+                                   : flameColor(n.name, s.color, searching && !match);
+        if (differential && searching && !match) fill = QColor::fromHsv(fill.hue(), 25, 215);
         if (match) fill = QColor(236, 64, 180);
         if (b.node == 0) fill = s.dark ? QColor(90, 90, 100) : QColor(200, 200, 210);
         if (b.node == s.hovered) fill = fill.lighter(125);
@@ -271,8 +112,13 @@ void paintFlame(QPainter& p, const FlameTree& tree, const QRectF& area, const Fl
             p.setPen(QPen(fill.darker(130), 0));
             p.drawRect(b.rect.adjusted(0, 0, -0.5, -0.5));
         }
+        if (differential && s.diff->presence[b.node] == FlameDiff::OnlyB && b.rect.width() >= 3) {
+            p.setPen(QPen(QColor(20, 20, 20), 1.5, Qt::DashLine)); // new in B
+            p.drawRect(b.rect.adjusted(1, 1, -1.5, -1.5));
+        }
         if (b.rect.width() > minLabel) { // no labels on boxes narrower than a few characters
-            p.setPen(QColor(20, 20, 20));
+            // Dark text on light fills, light text on the saturated differential colours.
+            p.setPen(fill.lightnessF() < 0.45 ? QColor(250, 250, 250) : QColor(20, 20, 20));
             const QRectF text = b.rect.adjusted(4, 0, -3, 0);
             p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft,
                        fm.elidedText(name, Qt::ElideRight, text.width()));

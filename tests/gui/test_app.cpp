@@ -385,7 +385,7 @@ TEST_CASE("flame graphs from ranges, samples and folded stacks", "[gui][flame]")
     auto sampled = ks::test::makeGuiRun(50);
     const FlameTree samples = flameFromSamples(sampled);
     REQUIRE(samples.node(0).total == 100);
-    REQUIRE(samples.unit == QStringLiteral("samples"));
+    REQUIRE(samples.unit == "samples");
     REQUIRE(frameModule("forward (libtrain.so)") == "libtrain.so");
     REQUIRE(frameModule("std::vector::push") == "std");
 }
