@@ -473,7 +473,7 @@ void ruleTinyKernels(const Run& run, const LaunchOverhead& launch, TimeSpan span
     out.push_back(std::move(f));
 }
 
-void ruleLowOccupancy(const Run& run, TimeSpan span, std::vector<Finding>& out) {
+void ruleLowOccupancy(const Run& run, std::optional<TimeSpan> span, std::vector<Finding>& out) {
     size_t shown = 0;
     for (const KernelStat& s : computeKernelStats(run, span)) {
         if (s.percent < RuleThresholds::kHeavyKernelPercent) break; // sorted by time
@@ -660,7 +660,7 @@ Diagnosis diagnose(const Run& run, const DiagnosisOptions& options) {
     ruleLowUtilization(d, d.findings);
     ruleBlockingCopies(run, api, d.span, d.findings);
     ruleTinyKernels(run, d.launch, d.span, d.findings);
-    ruleLowOccupancy(run, d.span, d.findings);
+    ruleLowOccupancy(run, options.span, d.findings);
     ruleStarvation(run, d, events, isStepRange, d.findings);
     ruleCpuBoundStep(d.steps, d.findings);
     ruleOutlierSteps(d.steps, d.findings);

@@ -48,7 +48,8 @@ struct OpenWindow {
         REQUIRE(window.lastError().toStdString() == "");
         REQUIRE(ks::test::waitUntil([&] {
             return !window.kernelsPage()->computing() && !window.flamePage()->building() &&
-                   window.memoryPage()->model()->rowCount() > 0;
+                   window.memoryPage()->model()->rowCount() > 0 &&
+                   !window.summaryPage()->analysing();
         }));
     }
 };
