@@ -25,8 +25,7 @@ static QString dim3(uint32_t x, uint32_t y, uint32_t z) {
 
 void KernelStatsModel::setDurationUnit(DurationUnit unit) {
     m_unit = unit;
-    if (!m_stats.empty())
-        emit dataChanged(index(0, Total), index(rowCount() - 1, StdDev));
+    if (!m_stats.empty()) emit dataChanged(index(0, Total), index(rowCount() - 1, StdDev));
     emit headerDataChanged(Qt::Horizontal, Total, StdDev);
 }
 
@@ -38,20 +37,34 @@ static bool isDuration(int column) {
 QVariant KernelStatsModel::exportValue(const data::KernelStat& s, int column) const {
     const QString missing; // an empty cell: pandas reads the column as numbers
     switch (column) {
-    case TimePercent: return s.percent;
-    case Total: return qlonglong(s.total);
-    case Instances: return qulonglong(s.instances);
-    case Average: return s.average;
-    case Median: return s.median;
-    case Minimum: return qlonglong(s.minimum);
-    case Maximum: return qlonglong(s.maximum);
-    case StdDev: return s.stddev;
-    case Name: return QString::fromStdString(s.displayName);
-    case Grid: return s.gridX ? dim3Text(s.gridX, s.gridY, s.gridZ) : missing;
-    case Block: return s.blockX ? dim3Text(s.blockX, s.blockY, s.blockZ) : missing;
-    case Registers: return s.registers ? QVariant(s.registers) : QVariant(missing);
-    case SharedMemory: return s.sharedBytes;
-    case Occupancy: return s.occupancy ? QVariant(*s.occupancy * 100.0) : QVariant(missing);
+    case TimePercent:
+        return s.percent;
+    case Total:
+        return qlonglong(s.total);
+    case Instances:
+        return qulonglong(s.instances);
+    case Average:
+        return s.average;
+    case Median:
+        return s.median;
+    case Minimum:
+        return qlonglong(s.minimum);
+    case Maximum:
+        return qlonglong(s.maximum);
+    case StdDev:
+        return s.stddev;
+    case Name:
+        return QString::fromStdString(s.displayName);
+    case Grid:
+        return s.gridX ? dim3Text(s.gridX, s.gridY, s.gridZ) : missing;
+    case Block:
+        return s.blockX ? dim3Text(s.blockX, s.blockY, s.blockZ) : missing;
+    case Registers:
+        return s.registers ? QVariant(s.registers) : QVariant(missing);
+    case SharedMemory:
+        return s.sharedBytes;
+    case Occupancy:
+        return s.occupancy ? QVariant(*s.occupancy * 100.0) : QVariant(missing);
     }
     return {};
 }
@@ -63,7 +76,6 @@ int KernelStatsModel::rowCount(const QModelIndex& parent) const {
 int KernelStatsModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
-
 
 QVariant KernelStatsModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -155,13 +167,12 @@ QVariant KernelStatsModel::headerData(int section, Qt::Orientation orientation, 
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
     // CSV names carry their unit (durations in ns, like kernscope-cli stats).
     static const char* csvNames[] = {
-        "Time (%)", "Total Time (ns)", "Instances",   "Avg (ns)", "Med (ns)",
-        "Min (ns)", "Max (ns)",        "StdDev (ns)", "Name",     "Grid",
+        "Time (%)", "Total Time (ns)", "Instances",      "Avg (ns)",     "Med (ns)",
+        "Min (ns)", "Max (ns)",        "StdDev (ns)",    "Name",         "Grid",
         "Block",    "Registers",       "Shared Mem (B)", "Occupancy (%)"};
-    static const char* names[] = {"Time (%)", "Total",     "Instances", "Avg",
-                                  "Med",      "Min",       "Max",       "StdDev",
-                                  "Name",     "Grid",      "Block",     "Registers",
-                                  "Shared Mem", "Occupancy"};
+    static const char* names[] = {"Time (%)", "Total",     "Instances",  "Avg",      "Med",
+                                  "Min",      "Max",       "StdDev",     "Name",     "Grid",
+                                  "Block",    "Registers", "Shared Mem", "Occupancy"};
     if (role == ExportRole) return QString::fromUtf8(csvNames[section]);
     if (role == Qt::DisplayRole) {
         const QString unit = unitName(m_unit);

@@ -42,7 +42,8 @@ KernelsPage::KernelsPage(QWidget* parent) : QWidget(parent) {
         m_model->setDurationUnit(u);
         if (!m_view) return; // the first call, before the view exists
         m_view->resizeColumnsToContents();
-        m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name, QHeaderView::Stretch);
+        m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name,
+                                                         QHeaderView::Stretch);
     }));
     bar->addWidget(exportButton);
 
@@ -90,10 +91,10 @@ QList<QAction*> KernelsPage::contextActions(const QModelIndex& index, QObject* p
     auto* all = new QAction(tr("Show Instances on the Timeline"), parent);
     connect(all, &QAction::triggered, this, [this, name] { emit instancesRequested(name); });
     auto* slowest = new QAction(tr("Go to Slowest Instance"), parent);
-    connect(slowest, &QAction::triggered, this, [this, name] { emit slowestInstanceRequested(name); });
-    auto* inSpan = new QAction(m_span ? tr("Go to an Instance in the Span")
-                                      : tr("Go to the First Instance"),
-                               parent);
+    connect(slowest, &QAction::triggered, this,
+            [this, name] { emit slowestInstanceRequested(name); });
+    auto* inSpan = new QAction(
+        m_span ? tr("Go to an Instance in the Span") : tr("Go to the First Instance"), parent);
     connect(inSpan, &QAction::triggered, this, [this, name] { emit kernelActivated(name); });
     return {all, slowest, inSpan};
 }
@@ -102,7 +103,8 @@ bool KernelsPage::selectKernel(const QString& name) {
     m_filter->clear();
     for (int r = 0; r < m_proxy->rowCount(); ++r) {
         const QModelIndex i = m_proxy->index(r, KernelStatsModel::Name);
-        if (i.data(Qt::DisplayRole).toString() == name || i.data(Qt::ToolTipRole).toString() == name) {
+        if (i.data(Qt::DisplayRole).toString() == name ||
+            i.data(Qt::ToolTipRole).toString() == name) {
             m_view->setCurrentIndex(i);
             m_view->scrollTo(i);
             return true;
@@ -125,8 +127,8 @@ void KernelsPage::setSpan(std::optional<data::TimeSpan> span) {
 void KernelsPage::recompute() {
     const quint64 generation = ++m_generation;
     m_spanLabel->setText(m_span ? tr("Span: %1")
-                                      .arg(QString::fromStdString(
-                                          data::formatDuration(double(m_span->end - m_span->begin))))
+                                      .arg(QString::fromStdString(data::formatDuration(
+                                          double(m_span->end - m_span->begin))))
                                 : QString());
     m_clearSpan->setVisible(bool(m_span));
     if (!m_run.run) {

@@ -37,8 +37,8 @@ public:
 
 signals:
     void kernelSelected(std::optional<uint32_t> nameId);
-    void kernelActivated(uint32_t nameId); // double-click: an instance inside the current span
-    void instancesRequested(uint32_t nameId);      // context menu: all instances
+    void kernelActivated(uint32_t nameId);    // double-click: an instance inside the current span
+    void instancesRequested(uint32_t nameId); // context menu: all instances
     void slowestInstanceRequested(uint32_t nameId); // context menu: the slowest instance
     void statsReady();
     void exportRequested();

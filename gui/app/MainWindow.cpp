@@ -1,4 +1,6 @@
 #include "gui/app/MainWindow.h"
+#include "data/RunFile.h"
+#include "data/reference/ReferenceReader.h"
 #include "gui/app/FlamePage.h"
 #include "gui/app/KernelsPage.h"
 #include "gui/app/MemoryPage.h"
@@ -6,8 +8,6 @@
 #include "gui/app/SummaryPage.h"
 #include "gui/app/TensorsPage.h"
 #include "gui/app/TimelinePage.h"
-#include "data/RunFile.h"
-#include "data/reference/ReferenceReader.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -161,7 +161,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_memory->setSpan(std::nullopt);
     });
     connect(tv, &TimelineView::cursorTimeChanged, this, [this](double ns) {
-        m_cursorLabel->setText(tr("Cursor: %1").arg(QString::fromStdString(data::formatDuration(ns))));
+        m_cursorLabel->setText(
+            tr("Cursor: %1").arg(QString::fromStdString(data::formatDuration(ns))));
     });
     connect(m_kernels, &KernelsPage::exportRequested, this, &MainWindow::exportCurrentTable);
     connect(m_memory, &MemoryPage::exportRequested, this, &MainWindow::exportCurrentTable);
@@ -294,6 +295,8 @@ void MainWindow::showProgressDialog(const QString& label) {
         previous->disconnect(this);
         previous->close();
     }
+    // A load that failed or finished at once (the continuation can run inside load()) needs none.
+    if (!m_loader->busy()) return;
     m_progress = new QProgressDialog(label, tr("Cancel"), 0, 1000, this);
     m_progress->setObjectName(QStringLiteral("loadProgress"));
     m_progress->setWindowTitle(tr("Opening run"));

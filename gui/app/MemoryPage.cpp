@@ -67,9 +67,9 @@ void MemoryPage::recompute() {
                                   "the share compares the average with the device's memory "
                                   "bandwidth.");
         if (span)
-            text +=
-                tr("  Limited to the selected span (%1).")
-                    .arg(QString::fromStdString(data::formatDuration(double(span->end - span->begin))));
+            text += tr("  Limited to the selected span (%1).")
+                        .arg(QString::fromStdString(
+                            data::formatDuration(double(span->end - span->begin))));
         m_info->setText(text);
         emit statsReady();
     });

@@ -54,17 +54,25 @@ QVariant MemoryStatsModel::data(const QModelIndex& index, int role) const {
     }
     if (role == ExportRole) {
         switch (index.column()) {
-        case Kind: return QString::fromStdString(s.kind);
-        case Count: return qulonglong(s.count);
-        case Bytes: return qulonglong(s.bytes);
-        case TotalTime: return qlonglong(s.totalNs);
-        case AverageGBps: return s.averageGBps;
-        case PeakGBps: return s.peakGBps;
-        case ShareOfPeak: return s.shareOfPeak ? QVariant(*s.shareOfPeak * 100.0) : QVariant(QString());
+        case Kind:
+            return QString::fromStdString(s.kind);
+        case Count:
+            return qulonglong(s.count);
+        case Bytes:
+            return qulonglong(s.bytes);
+        case TotalTime:
+            return qlonglong(s.totalNs);
+        case AverageGBps:
+            return s.averageGBps;
+        case PeakGBps:
+            return s.peakGBps;
+        case ShareOfPeak:
+            return s.shareOfPeak ? QVariant(*s.shareOfPeak * 100.0) : QVariant(QString());
         }
         return {};
     }
-    if (role == Qt::ToolTipRole && index.column() == TotalTime) return exactNanoseconds(double(s.totalNs));
+    if (role == Qt::ToolTipRole && index.column() == TotalTime)
+        return exactNanoseconds(double(s.totalNs));
     if (role == Qt::ToolTipRole && index.column() == Bytes)
         return QStringLiteral("%L1 bytes").arg(qulonglong(s.bytes));
     if (role != Qt::DisplayRole) return {};
@@ -94,14 +102,14 @@ QVariant MemoryStatsModel::headerData(int section, Qt::Orientation orientation, 
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
     static const char* names[] = {"Operation", "Count",     "Total Bytes",      "Total Time",
                                   "Avg GB/s",  "Peak GB/s", "Avg / Device Peak"};
-    static const char* csvNames[] = {"Operation", "Count",     "Total Bytes (B)",       "Total Time (ns)",
-                                     "Avg GB/s",  "Peak GB/s", "Avg / Device Peak (%)"};
+    static const char* csvNames[] = {
+        "Operation", "Count",     "Total Bytes (B)",      "Total Time (ns)",
+        "Avg GB/s",  "Peak GB/s", "Avg / Device Peak (%)"};
     if (role == ExportRole) return QString::fromUtf8(csvNames[section]);
     if (role == Qt::DisplayRole) {
         const QString unit = unitName(m_unit);
-        return section == TotalTime && !unit.isEmpty()
-                   ? QStringLiteral("Total Time (%1)").arg(unit)
-                   : QString::fromUtf8(names[section]);
+        return section == TotalTime && !unit.isEmpty() ? QStringLiteral("Total Time (%1)").arg(unit)
+                                                       : QString::fromUtf8(names[section]);
     }
     if (role == Qt::ToolTipRole && section == ShareOfPeak)
         return tr("Average bandwidth as a share of the device's memory bandwidth, where known");

@@ -38,7 +38,8 @@ QString kernelLink(const std::string& name, const QString& text) {
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("name"), QString::fromStdString(name));
     url.setQuery(q);
-    return QStringLiteral("<a href='%1'>%2</a>").arg(QString::fromUtf8(url.toEncoded()).toHtmlEscaped(), text);
+    return QStringLiteral("<a href='%1'>%2</a>")
+        .arg(QString::fromUtf8(url.toEncoded()).toHtmlEscaped(), text);
 }
 
 QString elide(const std::string& s, int n = 90) {
@@ -73,15 +74,20 @@ QImage counterPlot(const data::CounterSeries& s, const QString& title, bool dark
     for (size_t i = 0; i < s.size(); i += stride) {
         const QPointF pt(plot.left() + (double(s.time_ns[i]) - t0) / (t1 - t0) * plot.width(),
                          plot.bottom() - (s.value[i] - lo) / (hi - lo) * plot.height());
-        if (i == 0) path.moveTo(pt); else path.lineTo(pt);
+        if (i == 0)
+            path.moveTo(pt);
+        else
+            path.lineTo(pt);
     }
     p.setPen(QPen(dark ? QColor(255, 167, 38) : QColor(230, 108, 0), 1.6));
     p.drawPath(path);
     p.setPen(fg);
     p.drawText(QRectF(8, h - 18, w - 16, 16), Qt::AlignLeft | Qt::AlignVCenter,
                QStringLiteral("first %1 · last %2 · min %3 · max %4")
-                   .arg(s.value.front(), 0, 'g', 4).arg(s.value.back(), 0, 'g', 4)
-                   .arg(*mn, 0, 'g', 4).arg(*mx, 0, 'g', 4));
+                   .arg(s.value.front(), 0, 'g', 4)
+                   .arg(s.value.back(), 0, 'g', 4)
+                   .arg(*mn, 0, 'g', 4)
+                   .arg(*mx, 0, 'g', 4));
     return img;
 }
 
@@ -92,30 +98,37 @@ QString diagnosisHtml(const data::Run& run, const data::Diagnosis* d, bool analy
     QString h;
     if (!d) {
         if (analysing)
-            h += QObject::tr("<h3>Diagnosis</h3><p style='color:%1'>Analysing the run…</p>").arg(muted);
+            h += QObject::tr("<h3>Diagnosis</h3><p style='color:%1'>Analysing the run…</p>")
+                     .arg(muted);
         return h;
     }
     const QString bar = dark ? QStringLiteral("#5e97f6") : QStringLiteral("#4f8ef7");
     const QString barBg = dark ? QStringLiteral("#3c4043") : QStringLiteral("#e8eaed");
     auto meter = [&](double share) { // a 100 px bar
         const int full = std::clamp(int(std::lround(share * 100)), 0, 100);
-        return QStringLiteral("<table cellspacing='0' cellpadding='0'><tr><td width='%1' height='10' "
-                              "bgcolor='%2'></td><td width='%3' bgcolor='%4'></td></tr></table>")
-            .arg(std::max(full, 1)).arg(full > 0 ? bar : barBg).arg(std::max(100 - full, 1)).arg(barBg);
+        return QStringLiteral(
+                   "<table cellspacing='0' cellpadding='0'><tr><td width='%1' height='10' "
+                   "bgcolor='%2'></td><td width='%3' bgcolor='%4'></td></tr></table>")
+            .arg(std::max(full, 1))
+            .arg(full > 0 ? bar : barBg)
+            .arg(std::max(100 - full, 1))
+            .arg(barBg);
     };
 
     // Findings first: what to do about this run.
     h += QObject::tr("<h3>Findings</h3>");
     if (d->findings.empty()) {
-        h += QObject::tr("<p style='color:%1'>No rule fired: no blocking copies, tiny-kernel storms, "
-                         "low-occupancy heavy kernels, starvation or CPU-bound steps were found.</p>")
+        h += QObject::tr(
+                 "<p style='color:%1'>No rule fired: no blocking copies, tiny-kernel storms, "
+                 "low-occupancy heavy kernels, starvation or CPU-bound steps were found.</p>")
                  .arg(muted);
     } else {
         h += table({QObject::tr("Finding"), QObject::tr("Evidence")});
         for (const data::Finding& f : d->findings) {
             QString evidence;
             if (f.evidence)
-                evidence = spanLink(f.evidence->begin, f.evidence->end, QObject::tr("show on timeline"));
+                evidence =
+                    spanLink(f.evidence->begin, f.evidence->end, QObject::tr("show on timeline"));
             if (!f.kernel.empty())
                 evidence += (evidence.isEmpty() ? QString() : QStringLiteral("<br>")) +
                             kernelLink(f.kernel, QObject::tr("show kernel"));
@@ -123,15 +136,15 @@ QString diagnosisHtml(const data::Run& run, const data::Diagnosis* d, bool analy
                                 "(threshold: %5)</span></td><td nowrap>%6</td></tr>")
                      .arg(QString::fromStdString(f.title).toHtmlEscaped(),
                           QString::fromStdString(f.detail).toHtmlEscaped(), muted,
-                          QString::fromStdString(f.rule), QString::fromStdString(f.threshold).toHtmlEscaped(),
-                          evidence);
+                          QString::fromStdString(f.rule),
+                          QString::fromStdString(f.threshold).toHtmlEscaped(), evidence);
         }
         h += QStringLiteral("</table>");
     }
 
     // Utilisation and the time breakdown per device.
     if (!d->utilization.empty()) {
-        h += QObject::tr("<h3>GPU utilisation</h3><p style='color:%1; margin-top:0'>Busy = time "
+        h += QObject::tr("<h3>Device utilisation</h3><p style='color:%1; margin-top:0'>Busy = time "
                          "covered by at least one kernel, copy or memset (union, not a sum), over "
                          "the run's first to last GPU event (%2).</p>")
                  .arg(muted, dur(double(d->span.end - d->span.begin)));
@@ -139,12 +152,13 @@ QString diagnosisHtml(const data::Run& run, const data::Diagnosis* d, bool analy
                     QObject::tr("Busy time"), QObject::tr("Events"), QObject::tr("Idle gaps"),
                     QObject::tr("Longest gap")});
         for (const data::UtilizationRow& u : d->utilization) {
-            const QString who = u.stream ? QObject::tr("&nbsp;&nbsp;&nbsp;Stream %1").arg(*u.stream)
-                                         : QObject::tr("<b>Device %1</b> %2")
-                                               .arg(u.device)
-                                               .arg(QString::fromUtf8(run.deviceName(u.device).data(),
-                                                                      qsizetype(run.deviceName(u.device).size()))
-                                                        .toHtmlEscaped());
+            const QString who =
+                u.stream ? QObject::tr("&nbsp;&nbsp;&nbsp;Stream %1").arg(*u.stream)
+                         : QObject::tr("<b>Device %1</b> %2")
+                               .arg(u.device)
+                               .arg(QString::fromUtf8(run.deviceName(u.device).data(),
+                                                      qsizetype(run.deviceName(u.device).size()))
+                                        .toHtmlEscaped());
             h += QStringLiteral("<tr><td nowrap>%1</td><td align='right' nowrap>%2</td><td>%3</td>"
                                 "<td align='right' nowrap>%4</td><td align='right'>%L5</td>"
                                 "<td align='right'>%L6</td><td align='right' nowrap>%7</td></tr>")
@@ -156,18 +170,20 @@ QString diagnosisHtml(const data::Run& run, const data::Diagnosis* d, bool analy
         }
         h += QStringLiteral("</table>");
 
-        h += QObject::tr("<h3>Where the device time goes</h3><p style='color:%1; margin-top:0'>Idle "
-                         "time is attributed by inference: <i>waiting for the host</i> when the next "
-                         "work was launched after the GPU went idle, <i>synchronisation</i> when a "
-                         "host synchronize call overlaps the gap, <i>other</i> when work was already "
-                         "queued (dependencies, events) or its launch is not in the run.</p>")
+        h += QObject::tr(
+                 "<h3>Where the device time goes</h3><p style='color:%1; margin-top:0'>Idle "
+                 "time is attributed by inference: <i>waiting for the host</i> when the next "
+                 "work was launched after the GPU went idle, <i>synchronisation</i> when a "
+                 "host synchronize call overlaps the gap, <i>other</i> when work was already "
+                 "queued (dependencies, events) or its launch is not in the run.</p>")
                  .arg(muted);
         h += table({QObject::tr("Device"), QObject::tr("Compute"), QObject::tr("Copies only"),
                     QObject::tr("Idle"), QObject::tr("Idle: host"), QObject::tr("Idle: sync"),
                     QObject::tr("Idle: other")});
         for (const data::DeviceBreakdown& b : d->breakdown) {
             auto cell = [&](int64_t ns) {
-                return QStringLiteral("<td align='right' nowrap>%1<br><span style='color:%2'>%3</span></td>")
+                return QStringLiteral(
+                           "<td align='right' nowrap>%1<br><span style='color:%2'>%3</span></td>")
                     .arg(pct(double(ns), double(b.spanNs)), muted, dur(double(ns)));
             };
             h += QStringLiteral("<tr><td>%1</td>%2%3%4%5%6%7</tr>")
@@ -181,21 +197,23 @@ QString diagnosisHtml(const data::Run& run, const data::Diagnosis* d, bool analy
     // Launch overhead.
     const data::LaunchOverhead& l = d->launch;
     if (l.matched > 0) {
-        h += QObject::tr("<h3>Launch overhead</h3><p style='margin-top:0'>Median %1 from the launch "
-                         "call to the kernel's start over %L2 kernels; <b>%3</b> of kernels ran for "
-                         "less time than their launch call took.%4</p>")
-                 .arg(dur(l.medianNs))
-                 .arg(qulonglong(l.matched))
-                 .arg(pct(double(l.shorterThanLaunch), double(l.matched)))
-                 .arg(l.unmatched ? QObject::tr(" %L1 kernels have no launch call in the run.")
-                                        .arg(qulonglong(l.unmatched))
-                                  : QString());
+        h +=
+            QObject::tr("<h3>Launch overhead</h3><p style='margin-top:0'>Median %1 from the launch "
+                        "call to the kernel's start over %L2 kernels; <b>%3</b> of kernels ran for "
+                        "less time than their launch call took.%4</p>")
+                .arg(dur(l.medianNs))
+                .arg(qulonglong(l.matched))
+                .arg(pct(double(l.shorterThanLaunch), double(l.matched)))
+                .arg(l.unmatched ? QObject::tr(" %L1 kernels have no launch call in the run.")
+                                       .arg(qulonglong(l.unmatched))
+                                 : QString());
         h += table({QObject::tr("Launches"), QObject::tr("Median latency"), QObject::tr("Max"),
                     QObject::tr("Shorter than launch"), QObject::tr("Kernel")});
         for (size_t i = 0; i < std::min<size_t>(8, l.perName.size()); ++i) {
             const data::LaunchStat& x = l.perName[i];
-            h += QStringLiteral("<tr><td align='right'>%L1</td><td align='right' nowrap>%2</td>"
-                                "<td align='right' nowrap>%3</td><td align='right'>%4</td><td>%5</td></tr>")
+            h += QStringLiteral(
+                     "<tr><td align='right'>%L1</td><td align='right' nowrap>%2</td>"
+                     "<td align='right' nowrap>%3</td><td align='right'>%4</td><td>%5</td></tr>")
                      .arg(qulonglong(x.count))
                      .arg(dur(x.medianNs), dur(double(x.maximumNs)),
                           pct(double(x.shorterThanLaunch), double(x.count)),
@@ -230,7 +248,8 @@ QString diagnosisHtml(const data::Run& run, const data::Diagnosis* d, bool analy
                                QStringLiteral("+%1 %2").arg(dur(double(f.extraNs)), elide(f.what));
                 h += QStringLiteral("<tr><td nowrap>%1</td><td align='right' nowrap>%2</td>"
                                     "<td align='right'>%3</td><td>%4</td></tr>")
-                         .arg(spanLink(x.begin, x.end, QString::fromStdString(x.name).toHtmlEscaped()),
+                         .arg(spanLink(x.begin, x.end,
+                                       QString::fromStdString(x.name).toHtmlEscaped()),
                               dur(double(x.end - x.begin)))
                          .arg(double(x.end - x.begin) / st.medianNs, 0, 'f', 2)
                          .arg(differs);
@@ -376,7 +395,8 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark, const Analysi
                                    "collapse; border:1px solid %1'><tr>")
                         .arg(border);
         for (const QString& x : headers)
-            t += QStringLiteral("<th align='left' nowrap style='background:%1'>%2</th>").arg(head, x);
+            t += QStringLiteral("<th align='left' nowrap style='background:%1'>%2</th>")
+                     .arg(head, x);
         return t + QStringLiteral("</tr>");
     };
     h += QStringLiteral("<h2 style='margin-bottom:2px'>%1</h2>")
@@ -394,7 +414,8 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark, const Analysi
         h += QStringLiteral("</td></tr></table>");
     }
 
-    h += diagnosisHtml(run, analysis ? &analysis->diagnosis : nullptr, analysing, dark, muted, table);
+    h += diagnosisHtml(run, analysis ? &analysis->diagnosis : nullptr, analysing, dark, muted,
+                       table);
 
     // Run information.
     const int64_t begin =
@@ -446,8 +467,8 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark, const Analysi
                      .arg(orDash(d.sm_count[i] > 0, QString::number(d.sm_count[i])))
                      .arg(orDash(d.clock_khz[i] > 0,
                                  QStringLiteral("%1 MHz").arg(d.clock_khz[i] / 1000)))
-                     .arg(orDash(d.memory_bytes[i] > 0,
-                                 QString::fromStdString(data::formatBytes(double(d.memory_bytes[i])))))
+                     .arg(orDash(d.memory_bytes[i] > 0, QString::fromStdString(data::formatBytes(
+                                                            double(d.memory_bytes[i])))))
                      .arg(orDash(
                          d.memory_bandwidth_gbps[i] > 0,
                          QStringLiteral("%1 GB/s").arg(d.memory_bandwidth_gbps[i], 0, 'f', 0)))
@@ -465,17 +486,18 @@ QString SummaryPage::buildHtml(const LoadedRun& loaded, bool dark, const Analysi
         for (size_t i = 0; i < std::min<size_t>(10, stats.size()); ++i) {
             const auto& s = stats[i];
             // A bar behind the percentage makes the distribution readable at a glance.
-            h +=
-                QStringLiteral("<tr><td><table cellspacing='0' cellpadding='0'><tr>"
-                               "<td width='%1' bgcolor='#4f8ef7'></td>"
-                               "<td nowrap>&nbsp;%2</td></tr></table></td><td align='right' nowrap>%3</td>"
-                               "<td align='right'>%4</td><td align='right'>%5</td><td>%6</td></tr>")
-                    .arg(std::max(2, int(s.percent * 0.8))) // at most 80 px: the label stays beside it
-                    .arg(s.percent, 0, 'f', 1)
-                    .arg(QString::fromStdString(data::formatDuration(double(s.total))))
-                    .arg(locale.toString(qulonglong(s.instances)))
-                    .arg(QString::fromStdString(data::formatDuration(s.average)))
-                    .arg(kernelLink(s.displayName, elide(s.displayName, 110)));
+            h += QStringLiteral(
+                     "<tr><td><table cellspacing='0' cellpadding='0'><tr>"
+                     "<td width='%1' bgcolor='#4f8ef7'></td>"
+                     "<td nowrap>&nbsp;%2</td></tr></table></td><td align='right' nowrap>%3</td>"
+                     "<td align='right'>%4</td><td align='right'>%5</td><td>%6</td></tr>")
+                     .arg(std::max(
+                         2, int(s.percent * 0.8))) // at most 80 px: the label stays beside it
+                     .arg(s.percent, 0, 'f', 1)
+                     .arg(QString::fromStdString(data::formatDuration(double(s.total))))
+                     .arg(locale.toString(qulonglong(s.instances)))
+                     .arg(QString::fromStdString(data::formatDuration(s.average)))
+                     .arg(kernelLink(s.displayName, elide(s.displayName, 110)));
         }
         h += QStringLiteral("</table>");
     }

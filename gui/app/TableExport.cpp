@@ -6,9 +6,9 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QHeaderView>
-#include <QSettings>
 #include <QLocale>
 #include <QSaveFile>
+#include <QSettings>
 #include <QTableView>
 
 #include "data/Summary.h"
@@ -30,11 +30,16 @@ static QString csvField(QString s) {
 
 QString unitName(DurationUnit unit) {
     switch (unit) {
-    case DurationUnit::Auto: return {};
-    case DurationUnit::Ns: return QStringLiteral("ns");
-    case DurationUnit::Us: return QString::fromUtf8("µs");
-    case DurationUnit::Ms: return QStringLiteral("ms");
-    case DurationUnit::S: return QStringLiteral("s");
+    case DurationUnit::Auto:
+        return {};
+    case DurationUnit::Ns:
+        return QStringLiteral("ns");
+    case DurationUnit::Us:
+        return QString::fromUtf8("µs");
+    case DurationUnit::Ms:
+        return QStringLiteral("ms");
+    case DurationUnit::S:
+        return QStringLiteral("s");
     }
     return {};
 }
@@ -79,7 +84,8 @@ QComboBox* makeUnitChooser(QWidget* parent, std::function<void(DurationUnit)> ap
     box->addItem(QObject::tr("Auto units"));
     for (DurationUnit u : {DurationUnit::Ns, DurationUnit::Us, DurationUnit::Ms, DurationUnit::S})
         box->addItem(unitName(u));
-    box->setCurrentIndex(std::clamp(QSettings().value(QStringLiteral("durationUnit"), 0).toInt(), 0, 4));
+    box->setCurrentIndex(
+        std::clamp(QSettings().value(QStringLiteral("durationUnit"), 0).toInt(), 0, 4));
     apply(DurationUnit(box->currentIndex()));
     QObject::connect(box, &QComboBox::currentIndexChanged, box, [apply](int i) {
         QSettings().setValue(QStringLiteral("durationUnit"), i);
@@ -102,14 +108,16 @@ bool writeCsv(const QAbstractItemModel& model, const QString& path, QString* err
     QStringList cells;
     for (int c = 0; c < model.columnCount(); ++c) {
         const QVariant h = model.headerData(c, Qt::Horizontal, ExportRole);
-        cells << csvField(h.isValid() ? h.toString() : model.headerData(c, Qt::Horizontal).toString());
+        cells << csvField(h.isValid() ? h.toString()
+                                      : model.headerData(c, Qt::Horizontal).toString());
     }
     QByteArray out = cells.join(QLatin1Char(',')).toUtf8() + '\n';
     for (int r = 0; r < model.rowCount(); ++r) {
         cells.clear();
         for (int c = 0; c < model.columnCount(); ++c) {
             const QVariant v = model.data(model.index(r, c), ExportRole);
-            cells << csvField(v.isValid() ? exportText(v) : model.data(model.index(r, c)).toString());
+            cells << csvField(v.isValid() ? exportText(v)
+                                          : model.data(model.index(r, c)).toString());
         }
         out += cells.join(QLatin1Char(',')).toUtf8() + '\n';
     }

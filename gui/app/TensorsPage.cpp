@@ -6,7 +6,6 @@
 #include <QComboBox>
 #include <QDoubleValidator>
 #include <QEvent>
-#include <QTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -22,6 +21,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 #include <qcustomplot.h>
@@ -471,13 +471,13 @@ void TensorsPage::showPair() {
             text->position->setCoords(0.5, 0.5);
             // No axes without data: empty plots with 0..5 axes mean nothing.
             for (QCPAxis* a : rect->axes()) a->setVisible(false);
-            const QString hint =
-                pair ? tr("%1: shapes differ, no element-wise error")
-                           .arg(QString::fromStdString(pair->runName))
-                : !m_run.run       ? tr("Open a run to compare its tensors")
-                : !m_reference     ? tr("Open a reference file (.npy, .npz, .safetensors, .h5)\n"
-                                        "to compare the run's tensors with it")
-                                   : tr("Select a pair to see its error heatmap");
+            const QString hint = pair ? tr("%1: shapes differ, no element-wise error")
+                                            .arg(QString::fromStdString(pair->runName))
+                                 : !m_run.run ? tr("Open a run to compare its tensors")
+                                 : !m_reference
+                                     ? tr("Open a reference file (.npy, .npz, .safetensors, .h5)\n"
+                                          "to compare the run's tensors with it")
+                                     : tr("Select a pair to see its error heatmap");
             text->setText(p == m_heatmap ? hint : QString());
             applyPlotPalette(p);
             text->setColor(p->palette().color(QPalette::PlaceholderText));

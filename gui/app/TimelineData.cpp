@@ -24,6 +24,22 @@ int64_t TimelineRow::busyBefore(int64_t t) const {
     return covered[k] - std::max<int64_t>(0, ends[k - 1] - t);
 }
 
+int64_t TimelineRow::busyBefore(int64_t t, size_t& hint) const {
+    const bool merged = kind == RowKind::Utilization;
+    const auto& starts = merged ? busyStart : start;
+    const auto& ends = merged ? busyEnd : maxEnd;
+    // Gallop from the hint, then binary search the bracket.
+    size_t lo = std::min(hint, starts.size()), step = 1, hi = lo;
+    while (hi < starts.size() && starts[hi] < t)
+        lo = hi, hi = std::min(starts.size(), hi + step), step *= 2;
+    const size_t k = size_t(std::lower_bound(starts.begin() + std::ptrdiff_t(lo),
+                                             starts.begin() + std::ptrdiff_t(hi), t) -
+                            starts.begin());
+    hint = k;
+    if (k == 0 || covered.size() <= k) return 0;
+    return covered[k] - std::max<int64_t>(0, ends[k - 1] - t);
+}
+
 int64_t TimelineRow::busyBetween(int64_t a, int64_t b) const {
     return b > a ? busyBefore(b) - busyBefore(a) : 0;
 }

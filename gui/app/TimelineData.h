@@ -50,6 +50,9 @@ struct TimelineRow {
     // Time covered by at least one event of the row in [a, b).
     int64_t busyBetween(int64_t a, int64_t b) const;
     int64_t busyBefore(int64_t t) const;
+    // The same for increasing t: `hint` (start at 0) remembers where the last search ended, so a
+    // sweep across the pixel columns costs one short search per column.
+    int64_t busyBefore(int64_t t, size_t& hint) const;
     // Gaps of at least minGapNs between events inside [a, b) (events touching the window only).
     size_t idleGaps(int64_t a, int64_t b, int64_t minGapNs, int64_t* longest = nullptr) const;
 };

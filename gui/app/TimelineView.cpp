@@ -317,7 +317,8 @@ void TimelineView::paintRuler(QPainter& p, int w) {
         }
     }
     p.setPen(fg);
-    const QString scale = QString::fromStdString(data::formatDuration(m_nsPerPx * eventAreaWidth()));
+    const QString scale =
+        QString::fromStdString(data::formatDuration(m_nsPerPx * eventAreaWidth()));
     p.drawText(QRect(8, 0, m_labelWidth - 16, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
                tr("Window %1").arg(scale));
 }
@@ -390,7 +391,8 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
         // Byte counters read best in binary units.
         const bool bytes = row.label.find("bytes") != std::string::npos;
         auto fmt = [&](double v) {
-            return bytes ? QString::fromStdString(data::formatBytes(v)) : QString::number(v, 'g', 4);
+            return bytes ? QString::fromStdString(data::formatBytes(v))
+                         : QString::number(v, 'g', 4);
         };
         p.drawText(QRect(4, g.top + 1, 300, 12), Qt::AlignLeft | Qt::AlignTop,
                    QStringLiteral("%1 … %2").arg(fmt(row.counterMin), fmt(row.counterMax)));
@@ -470,20 +472,21 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
 }
 
 // Busy fraction per pixel column as a bar from the lane's bottom, on a faint tint of the block.
-void TimelineView::paintCoverageBlock(QPainter& p, const TimelineRow& row, const DrawItem& it,
-                                      QColor c, int y, int h, int w) {
-    const int x0 = std::max(0, int(std::floor(it.x0))), x1 = std::min(w, int(std::ceil(it.x1)));
-    QColor tint = c;
-    tint.setAlpha(m_dark ? 55 : 60);
-    p.fillRect(QRect(x0, y, std::max(1, x1 - x0), h), tint);
-    int64_t before = row.busyBefore(int64_t(m_t0 + x0 * m_nsPerPx));
+// Columns of equal height merge into one rectangle; all go to the painter in one call.
+static void coverageBars(QPainter& p, const TimelineRow& row, double t0, double nsPerPx, int x0,
+                         int x1, int y, int h, const QColor& c) {
+    static thread_local std::vector<QRect> rects;
+    rects.clear();
+    size_t hint = 0;
+    int64_t before = row.busyBefore(int64_t(t0 + x0 * nsPerPx), hint);
     int runStart = x0, runHeight = -1;
     auto flush = [&](int xEnd) {
-        if (runHeight > 0) p.fillRect(QRect(runStart, y + h - runHeight, xEnd - runStart, runHeight), c);
+        if (runHeight > 0)
+            rects.emplace_back(runStart, y + h - runHeight, xEnd - runStart, runHeight);
     };
-    for (int x = x0; x < std::max(x1, x0 + 1); ++x) {
-        const int64_t after = row.busyBefore(int64_t(m_t0 + (x + 1) * m_nsPerPx));
-        const double fraction = std::clamp(double(after - before) / m_nsPerPx, 0.0, 1.0);
+    for (int x = x0; x < x1; ++x) {
+        const int64_t after = row.busyBefore(int64_t(t0 + (x + 1) * nsPerPx), hint);
+        const double fraction = std::clamp(double(after - before) / nsPerPx, 0.0, 1.0);
         before = after;
         // Any work at all shows at least one pixel.
         const int height = fraction > 0 ? std::max(1, int(std::lround(fraction * h))) : 0;
@@ -492,36 +495,34 @@ void TimelineView::paintCoverageBlock(QPainter& p, const TimelineRow& row, const
             runStart = x, runHeight = height;
         }
     }
-    flush(std::max(x1, x0 + 1));
+    flush(x1);
+    if (rects.empty()) return;
+    p.setPen(Qt::NoPen);
+    p.setBrush(c);
+    p.drawRects(rects.data(), int(rects.size()));
+    p.setBrush(Qt::NoBrush);
+}
+
+void TimelineView::paintCoverageBlock(QPainter& p, const TimelineRow& row, const DrawItem& it,
+                                      QColor c, int y, int h, int w) {
+    const int x0 = std::max(0, int(std::floor(it.x0))), x1 = std::min(w, int(std::ceil(it.x1)));
+    QColor tint = c;
+    tint.setAlpha(m_dark ? 55 : 60);
+    p.fillRect(QRect(x0, y, std::max(1, x1 - x0), h), tint);
+    coverageBars(p, row, m_t0, m_nsPerPx, x0, std::max(x1, x0 + 1), y, h, c);
 }
 
 // The device's busy fraction per pixel column (union of its streams), with the window's busy %.
 void TimelineView::paintUtilization(QPainter& p, const TimelineRow& row, const RowGeom& g, int w) {
     const int areaW = w - m_labelWidth;
-    const int y = g.top + 2, h = g.height - 4;
     const QColor c = m_dark ? QColor(102, 187, 106) : QColor(56, 142, 60);
-    int64_t before = row.busyBefore(int64_t(m_t0));
-    int runStart = 0, runHeight = -1;
-    p.setPen(Qt::NoPen);
-    auto flush = [&](int xEnd) {
-        if (runHeight > 0) p.fillRect(QRect(runStart, y + h - runHeight, xEnd - runStart, runHeight), c);
-    };
-    for (int x = 0; x < areaW; ++x) {
-        const int64_t after = row.busyBefore(int64_t(m_t0 + (x + 1) * m_nsPerPx));
-        const double fraction = std::clamp(double(after - before) / m_nsPerPx, 0.0, 1.0);
-        before = after;
-        const int height = fraction > 0 ? std::max(1, int(std::lround(fraction * h))) : 0;
-        if (height != runHeight) {
-            flush(x);
-            runStart = x, runHeight = height;
-        }
-    }
-    flush(areaW);
+    coverageBars(p, row, m_t0, m_nsPerPx, 0, areaW, g.top + 2, g.height - 4, c);
     const int64_t a = int64_t(std::max(m_t0, double(m_data->begin())));
     const int64_t b = int64_t(std::min(m_t0 + m_nsPerPx * areaW, double(m_data->end())));
     if (b > a) {
         const QString label =
-            tr("%1 % busy in view").arg(100.0 * double(row.busyBetween(a, b)) / double(b - a), 0, 'f', 1);
+            tr("%1 % busy in view")
+                .arg(100.0 * double(row.busyBetween(a, b)) / double(b - a), 0, 'f', 1);
         const QFontMetrics fm(font());
         const QRect box(areaW - fm.horizontalAdvance(label) - 14, g.top + 2,
                         fm.horizontalAdvance(label) + 10, g.height - 4);
@@ -741,19 +742,20 @@ QString TimelineView::describeSpan(int64_t begin, int64_t end) const {
             row.kind == RowKind::Utilization ? deviceEvents[row.device] : eventsIn(row);
         if (events == 0) continue;
         const bool combined = row.kind == RowKind::Utilization;
-        const QString lane = QString::fromStdString(
-                                 combined ? row.group + " — all streams" : row.group + " / " + row.label)
+        const QString lane = QString::fromStdString(combined ? row.group + " — all streams"
+                                                             : row.group + " / " + row.label)
                                  .toHtmlEscaped();
-        html += QStringLiteral("<tr><td>%1%2%3</td><td align='right'>%4</td><td align='right'>%5</td>"
-                               "<td align='right'>%6</td><td align='right'>%L7</td>"
-                               "<td align='right'>%8</td></tr>")
-                    .arg(combined ? QStringLiteral("<b>") : QString(), lane,
-                         combined ? QStringLiteral("</b>") : QString())
-                    .arg(100.0 * double(busy) / double(len), 0, 'f', 1)
-                    .arg(QString::fromStdString(data::formatDuration(double(busy))))
-                    .arg(QLocale().toString(qulonglong(events)))
-                    .arg(qulonglong(gaps))
-                    .arg(QString::fromStdString(data::formatDuration(double(longest))));
+        html +=
+            QStringLiteral("<tr><td>%1%2%3</td><td align='right'>%4</td><td align='right'>%5</td>"
+                           "<td align='right'>%6</td><td align='right'>%L7</td>"
+                           "<td align='right'>%8</td></tr>")
+                .arg(combined ? QStringLiteral("<b>") : QString(), lane,
+                     combined ? QStringLiteral("</b>") : QString())
+                .arg(100.0 * double(busy) / double(len), 0, 'f', 1)
+                .arg(QString::fromStdString(data::formatDuration(double(busy))))
+                .arg(QLocale().toString(qulonglong(events)))
+                .arg(qulonglong(gaps))
+                .arg(QString::fromStdString(data::formatDuration(double(longest))));
     }
     return html + QStringLiteral("</table>");
 }
@@ -829,7 +831,8 @@ bool TimelineView::goToInstance(uint32_t nameId, std::optional<std::pair<int64_t
     for (uint32_t i = 0; i < k.size(); ++i) {
         if (k.name[i] != nameId) continue;
         if (slowest) {
-            if (!best || k.end_ns[i] - k.start_ns[i] > k.end_ns[*best] - k.start_ns[*best]) best = i;
+            if (!best || k.end_ns[i] - k.start_ns[i] > k.end_ns[*best] - k.start_ns[*best])
+                best = i;
             continue;
         }
         if (!firstAnywhere || k.start_ns[i] < k.start_ns[*firstAnywhere]) firstAnywhere = i;

@@ -14,8 +14,8 @@ namespace ks::gui {
 // Clears `plot` and draws the grid as a colour map on a logarithmic colour scale, with a colour
 // bar. Exact zeros are drawn in the lowest colour; +Inf (non-finite disagreements) in the highest.
 // `scaleLabel` names what the colours measure ("|run − ref|", "rel. error", "ULP").
-void drawErrorHeatmap(QCustomPlot* plot, const data::compare::ErrorGrid& grid,
-                      const QString& title, const QString& scaleLabel = QStringLiteral("|run − ref|"));
+void drawErrorHeatmap(QCustomPlot* plot, const data::compare::ErrorGrid& grid, const QString& title,
+                      const QString& scaleLabel = QStringLiteral("|run − ref|"));
 // Colours of every axis, label, grid and title of `plot` from its widget palette (Base for the
 // background, Text for lines and labels), so plots follow a dark theme. Call before replot().
 void applyPlotPalette(QCustomPlot* plot);

@@ -265,8 +265,11 @@ TEST_CASE("row coverage is the union of intervals in any window", "[gui][timelin
     REQUIRE(rows[0].kind == RowKind::Utilization); // above the device's streams
     REQUIRE(rows[1].kind == RowKind::Device);
     REQUIRE(rows[0].size() == 0); // no events: search, hit tests and layout skip it
-    for (auto [a, b] : {std::pair<int64_t, int64_t>{0, 20400}, {1000, 1500}, {7777, 7790},
-                        {19990, 20500}, {-50, 30}}) {
+    for (auto [a, b] : {std::pair<int64_t, int64_t>{0, 20400},
+                        {1000, 1500},
+                        {7777, 7790},
+                        {19990, 20500},
+                        {-50, 30}}) {
         INFO(a << ".." << b);
         const int64_t lo = std::max<int64_t>(a, 0);
         REQUIRE(rows[0].busyBetween(a, b) == bruteBusy(*run, std::nullopt, lo, b));

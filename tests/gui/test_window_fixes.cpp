@@ -47,9 +47,8 @@ void openAndWait(MainWindow& win, const QString& path) {
     REQUIRE(ks::test::waitUntil([&] { return shown || !win.lastError().isEmpty(); }));
     QObject::disconnect(c);
     REQUIRE(win.lastError().toStdString() == "");
-    REQUIRE(ks::test::waitUntil([&] {
-        return !win.kernelsPage()->computing() && !win.summaryPage()->analysing();
-    }));
+    REQUIRE(ks::test::waitUntil(
+        [&] { return !win.kernelsPage()->computing() && !win.summaryPage()->analysing(); }));
 }
 
 QAction* actionWithShortcut(MainWindow& win, QKeySequence::StandardKey key) {
@@ -99,15 +98,16 @@ TEST_CASE("a big load reports progress and its worker stops when cancelled",
     const std::string dir = ks::test::scratchDir("gui_cancel");
     const std::string path = dir + "/big.ksr.h5";
     // 1.5 M kernels + their API calls (3 M events): long enough to cancel in the middle.
-    REQUIRE(data::writeRun(data::makeSyntheticRun({.kernels = 1'500'000, .streams = 4, .names = 50}),
-                           path)
+    REQUIRE(data::writeRun(
+                data::makeSyntheticRun({.kernels = 1'500'000, .streams = 4, .names = 50}), path)
                 .ok());
     RunLoader loader;
     int lastProgress = -1;
     bool loaded = false, failed = false;
     QObject::connect(&loader, &RunLoader::progress, [&](int p) { lastProgress = p; });
     QObject::connect(&loader, &RunLoader::loaded, [&](const LoadedRun&) { loaded = true; });
-    QObject::connect(&loader, &RunLoader::failed, [&](const QString&, const QString&) { failed = true; });
+    QObject::connect(&loader, &RunLoader::failed,
+                     [&](const QString&, const QString&) { failed = true; });
     loader.load(QString::fromStdString(path));
     REQUIRE(loader.busy());
     REQUIRE(ks::test::waitUntil([&] { return lastProgress > 0; }));
@@ -213,7 +213,8 @@ TEST_CASE("a reference file given with the run opens as a reference", "[gui][win
     SECTION("rel and ULP heatmaps label their colour bar") {
         auto scaleLabel = [&] {
             for (int i = 0; i < page->heatmap()->plotLayout()->elementCount(); ++i)
-                if (auto* s = qobject_cast<QCPColorScale*>(page->heatmap()->plotLayout()->elementAt(i)))
+                if (auto* s =
+                        qobject_cast<QCPColorScale*>(page->heatmap()->plotLayout()->elementAt(i)))
                     return s->axis()->label();
             return QString();
         };
@@ -236,7 +237,8 @@ TEST_CASE("a reference file given with the run opens as a reference", "[gui][win
         auto* title = qobject_cast<QCPTextElement*>(page->histogram()->plotLayout()->element(0, 0));
         REQUIRE(title != nullptr);
         REQUIRE(title->text().contains(QLatin1Char('\n')));
-        const QRect text = QFontMetrics(title->font()).boundingRect(QRect(), Qt::AlignLeft, title->text());
+        const QRect text =
+            QFontMetrics(title->font()).boundingRect(QRect(), Qt::AlignLeft, title->text());
         REQUIRE(text.width() + 12 <= page->histogram()->width());
     }
 
@@ -248,7 +250,8 @@ TEST_CASE("a reference file given with the run opens as a reference", "[gui][win
         REQUIRE(QColor(image.pixel(3, 3)).lightness() < 100);
         win.setTheme(MainWindow::Theme::Light);
         ks::test::waitUntil([] { return false; }, 50);
-        REQUIRE(QColor(page->histogram()->toPixmap(400, 300).toImage().pixel(3, 3)).lightness() > 200);
+        REQUIRE(QColor(page->histogram()->toPixmap(400, 300).toImage().pixel(3, 3)).lightness() >
+                200);
     }
 }
 
@@ -305,7 +308,8 @@ TEST_CASE("tables show durations with units; CSV keeps exact numbers and empty n
     known.minimum = 600'000;
     known.maximum = 634'567;
     known.percent = 80;
-    known.gridX = 4, known.gridY = known.gridZ = 1, known.blockX = 128, known.blockY = known.blockZ = 1;
+    known.gridX = 4, known.gridY = known.gridZ = 1, known.blockX = 128,
+    known.blockY = known.blockZ = 1;
     known.registers = 32;
     known.occupancy = 0.75;
     data::KernelStat cpu = known;
@@ -330,14 +334,15 @@ TEST_CASE("tables show durations with units; CSV keeps exact numbers and empty n
     REQUIRE(text.find("n/a") == std::string::npos);
     REQUIRE(text.find("—") == std::string::npos);
     // pandas reads the numeric columns as numbers, with NaN where a value is unknown.
-    auto check = ks::test::runCommand(
-        std::string(KS_PYTHON) + " -c \"import pandas as pd, sys; d = pd.read_csv(sys.argv[1]); "
-                                 "assert d['Total Time (ns)'].tolist() == [1234567, 1234567]; "
-                                 "assert d['Occupancy (%)'].dtype.kind == 'f' and "
-                                 "d['Occupancy (%)'].isna().tolist() == [False, True]; "
-                                 "assert d['Registers'].isna().tolist() == [False, True]; "
-                                 "assert d['Avg (ns)'][0] == 617283.5\" " +
-        ks::test::shellQuote(csv));
+    auto check =
+        ks::test::runCommand(std::string(KS_PYTHON) +
+                             " -c \"import pandas as pd, sys; d = pd.read_csv(sys.argv[1]); "
+                             "assert d['Total Time (ns)'].tolist() == [1234567, 1234567]; "
+                             "assert d['Occupancy (%)'].dtype.kind == 'f' and "
+                             "d['Occupancy (%)'].isna().tolist() == [False, True]; "
+                             "assert d['Registers'].isna().tolist() == [False, True]; "
+                             "assert d['Avg (ns)'][0] == 617283.5\" " +
+                             ks::test::shellQuote(csv));
     INFO(check.output);
     REQUIRE(check.exitCode == 0);
 }
@@ -399,7 +404,7 @@ TEST_CASE("the Summary shows the diagnosis and its links lead to the evidence",
     REQUIRE(sp->diagnosis() != nullptr);
     const QString html = sp->html();
     REQUIRE(html.contains(QStringLiteral("Findings")));
-    REQUIRE(html.contains(QStringLiteral("GPU utilisation")));
+    REQUIRE(html.contains(QStringLiteral("Device utilisation")));
     REQUIRE(html.contains(QStringLiteral("Where the device time goes")));
     REQUIRE(html.contains(QStringLiteral("Top kernels")));
     // The figures are the data layer's (tested against pandas in test_cli).
