@@ -183,6 +183,12 @@ int analysisReport(const std::string& path, const std::string& report, const std
     ReadOptions read;
     read.tensorData = false;
     read.samples = false;
+    if (report == "utilization") { // only the GPU tables' time, device and stream columns
+        read.onlyColumns = {"/strings", "/meta/devices"};
+        for (const char* table : {KernelTable::kPath, MemcpyTable::kPath, MemsetTable::kPath})
+            for (const char* c : {"start_ns", "end_ns", "device", "stream", "correlation"})
+                read.onlyColumns.push_back(std::string(table) + "/" + c);
+    }
     auto run = readRun(path, read);
     if (!run) {
         std::fprintf(stderr, "kernscope-cli stats: %s\n", run.error().message.c_str());
