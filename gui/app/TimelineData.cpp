@@ -28,10 +28,32 @@ int64_t TimelineRow::busyBefore(int64_t t, size_t& hint) const {
     const bool merged = kind == RowKind::Utilization;
     const auto& starts = merged ? busyStart : start;
     const auto& ends = merged ? busyEnd : maxEnd;
-    // Gallop from the hint, then binary search the bracket.
-    size_t lo = std::min(hint, starts.size()), step = 1, hi = lo;
-    while (hi < starts.size() && starts[hi] < t)
-        lo = hi, hi = std::min(starts.size(), hi + step), step *= 2;
+    const size_t n = starts.size();
+    // k = the number of intervals starting before t. Gallop from the hint towards it (either
+    // way), then binary search the bracket: a few probes when the hint is close.
+    size_t lo = 0, hi = n, at = std::min(hint, n), step = 1;
+    if (at > 0 && starts[at - 1] >= t) { // k < at
+        hi = at;
+        while (hi > 0) {
+            const size_t probe = hi > step ? hi - step : 0;
+            if (probe == 0 || starts[probe - 1] < t) {
+                lo = probe;
+                break;
+            }
+            hi = probe, step *= 2;
+        }
+    } else { // k >= at
+        lo = at;
+        while (lo < n) {
+            const size_t probe = std::min(n, lo + step);
+            if (starts[probe - 1] >= t) {
+                hi = probe;
+                break;
+            }
+            lo = probe, step *= 2;
+        }
+        hi = std::max(hi == n ? n : hi, lo);
+    }
     const size_t k = size_t(std::lower_bound(starts.begin() + std::ptrdiff_t(lo),
                                              starts.begin() + std::ptrdiff_t(hi), t) -
                             starts.begin());

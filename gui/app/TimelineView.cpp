@@ -484,8 +484,12 @@ static void coverageBars(QPainter& p, const TimelineRow& row, double t0, double 
         if (runHeight > 0)
             rects.emplace_back(runStart, y + h - runHeight, xEnd - runStart, runHeight);
     };
+    size_t advance = 0; // events per column so far: the next column's first guess
     for (int x = x0; x < x1; ++x) {
+        const size_t previous = hint;
+        hint += advance;
         const int64_t after = row.busyBefore(int64_t(t0 + (x + 1) * nsPerPx), hint);
+        advance = hint - previous;
         const double fraction = std::clamp(double(after - before) / nsPerPx, 0.0, 1.0);
         before = after;
         // Any work at all shows at least one pixel.
