@@ -332,6 +332,7 @@ public:
     }
 
     template <class T> Status column(const std::string& dataset, std::vector<T>& out) {
+        if (m_options.progress && !m_options.progress(dataset)) return error(dataset, "cancelled");
         auto opened = openColumn(m_file, dataset);
         if (!opened) return error(dataset, opened.error().message);
         const Handle& ds = opened->dataset;

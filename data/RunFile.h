@@ -22,6 +22,9 @@ struct ReadOptions {
     std::vector<std::string> onlyColumns;
     // Threads that decompress chunks of large columns (0: one per core).
     unsigned threads = 0;
+    // Called before each column is read with its dataset path; returning false stops the read
+    // (the result is an error ending in "cancelled"). Lets a window show progress and cancel.
+    std::function<bool(const std::string& dataset)> progress;
 };
 
 // Reads and validates a run file. Errors name the file, the dataset and the problem.

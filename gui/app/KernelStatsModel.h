@@ -1,6 +1,7 @@
 #pragma once
 // The Kernels page's table: nsys `cuda_gpu_kern_sum` columns plus launch shape and occupancy.
 #include "data/analysis/KernelStats.h"
+#include "gui/app/TableExport.h"
 
 #include <QAbstractTableModel>
 
@@ -32,6 +33,8 @@ public:
 
     explicit KernelStatsModel(QObject* parent = nullptr);
     void setStats(std::vector<data::KernelStat> stats);
+    void setDurationUnit(DurationUnit unit);
+    DurationUnit durationUnit() const { return m_unit; }
     const std::vector<data::KernelStat>& stats() const { return m_stats; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -41,7 +44,9 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    QVariant exportValue(const data::KernelStat& s, int column) const;
     std::vector<data::KernelStat> m_stats;
+    DurationUnit m_unit = DurationUnit::Auto;
 };
 
 } // namespace ks::gui

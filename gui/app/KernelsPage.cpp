@@ -1,10 +1,12 @@
 #include "gui/app/KernelsPage.h"
 #include "gui/app/TableExport.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -36,6 +38,13 @@ KernelsPage::KernelsPage(QWidget* parent) : QWidget(parent) {
     bar->addWidget(m_spanLabel);
     bar->addWidget(m_clearSpan);
     bar->addWidget(m_countLabel);
+    bar->addWidget(makeUnitChooser(this, [this](DurationUnit u) {
+        m_model->setDurationUnit(u);
+        if (!m_view) return; // the first call, before the view exists
+        m_view->resizeColumnsToContents();
+        m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name,
+                                                         QHeaderView::Stretch);
+    }));
     bar->addWidget(exportButton);
 
     m_view = new QTableView(this);
@@ -67,6 +76,41 @@ KernelsPage::KernelsPage(QWidget* parent) : QWidget(parent) {
     connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
         emit kernelActivated(index.data(KernelStatsModel::NameIdRole).toUInt());
     });
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const QModelIndex index = m_view->indexAt(pos);
+        if (!index.isValid()) return;
+        QMenu menu(this);
+        menu.addActions(contextActions(index, &menu));
+        menu.exec(m_view->viewport()->mapToGlobal(pos));
+    });
+}
+
+QList<QAction*> KernelsPage::contextActions(const QModelIndex& index, QObject* parent) {
+    const uint32_t name = index.data(KernelStatsModel::NameIdRole).toUInt();
+    auto* all = new QAction(tr("Show Instances on the Timeline"), parent);
+    connect(all, &QAction::triggered, this, [this, name] { emit instancesRequested(name); });
+    auto* slowest = new QAction(tr("Go to Slowest Instance"), parent);
+    connect(slowest, &QAction::triggered, this,
+            [this, name] { emit slowestInstanceRequested(name); });
+    auto* inSpan = new QAction(
+        m_span ? tr("Go to an Instance in the Span") : tr("Go to the First Instance"), parent);
+    connect(inSpan, &QAction::triggered, this, [this, name] { emit kernelActivated(name); });
+    return {all, slowest, inSpan};
+}
+
+bool KernelsPage::selectKernel(const QString& name) {
+    m_filter->clear();
+    for (int r = 0; r < m_proxy->rowCount(); ++r) {
+        const QModelIndex i = m_proxy->index(r, KernelStatsModel::Name);
+        if (i.data(Qt::DisplayRole).toString() == name ||
+            i.data(Qt::ToolTipRole).toString() == name) {
+            m_view->setCurrentIndex(i);
+            m_view->scrollTo(i);
+            return true;
+        }
+    }
+    return false;
 }
 
 void KernelsPage::setRun(const LoadedRun& run) {
@@ -83,8 +127,8 @@ void KernelsPage::setSpan(std::optional<data::TimeSpan> span) {
 void KernelsPage::recompute() {
     const quint64 generation = ++m_generation;
     m_spanLabel->setText(m_span ? tr("Span: %1")
-                                      .arg(QString::fromStdString(
-                                          data::formatDuration(double(m_span->end - m_span->begin))))
+                                      .arg(QString::fromStdString(data::formatDuration(
+                                          double(m_span->end - m_span->begin))))
                                 : QString());
     m_clearSpan->setVisible(bool(m_span));
     if (!m_run.run) {

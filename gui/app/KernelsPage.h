@@ -8,6 +8,7 @@
 
 #include <optional>
 
+class QAction;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -29,10 +30,16 @@ public:
     QTableView* view() const { return m_view; }
     QLineEdit* filterEdit() const { return m_filter; }
     bool computing() const { return m_computing; }
+    // The context menu's actions for a row of the view (tests trigger them directly).
+    QList<QAction*> contextActions(const QModelIndex& index, QObject* parent);
+    // Selects the row of a kernel by its name (the Summary page's links); false when absent.
+    bool selectKernel(const QString& name);
 
 signals:
     void kernelSelected(std::optional<uint32_t> nameId);
-    void kernelActivated(uint32_t nameId); // double-click: show instances on the timeline
+    void kernelActivated(uint32_t nameId);    // double-click: an instance inside the current span
+    void instancesRequested(uint32_t nameId); // context menu: all instances
+    void slowestInstanceRequested(uint32_t nameId); // context menu: the slowest instance
     void statsReady();
     void exportRequested();
 
@@ -44,7 +51,7 @@ private:
     bool m_computing = false;
     KernelStatsModel* m_model;
     QSortFilterProxyModel* m_proxy;
-    QTableView* m_view;
+    QTableView* m_view = nullptr;
     QLineEdit* m_filter;
     QLabel* m_spanLabel;
     QPushButton* m_clearSpan;

@@ -1,4 +1,6 @@
 #include "gui/app/MainWindow.h"
+#include "data/RunFile.h"
+#include "data/reference/ReferenceReader.h"
 #include "gui/app/AboutDialog.h"
 #include "gui/app/CompareWindow.h"
 #include "gui/app/FlamePage.h"
@@ -107,22 +109,52 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     buildMenus();
 
     connect(m_loader, &RunLoader::loaded, this, [this](const LoadedRun& run) {
-        if (m_progress) m_progress->close();
         showRun(run);
+        openPendingReference();
     });
     connect(
         m_loader, &RunLoader::failed, this, [this](const QString& path, const QString& message) {
-            if (m_progress) m_progress->close();
+            m_pendingReference.clear();
             statusBar()->showMessage(tr("Could not open %1").arg(QFileInfo(path).fileName()), 8000);
             showError(tr("Cannot open file"), message);
         });
+    connect(m_loader, &RunLoader::progress, this, [this](int permille) {
+        if (m_progress) m_progress->setValue(permille);
+    });
+    // Whatever ends a load (done, failed, cancelled, superseded), the dialog of a load that is no
+    // longer running goes away; a new load makes its own.
+    connect(m_loader, &RunLoader::busyChanged, this, [this](bool busy) {
+        if (busy || !m_progress) return;
+        QProgressDialog* dialog = m_progress;
+        m_progress = nullptr;
+        dialog->disconnect(this); // closing emits canceled(): it must not cancel anything now
+        dialog->close();
+    });
 
     // Shared selection: kernel rows highlight instances; a timeline span filters the tables.
     TimelineView* tv = m_timeline->view();
     connect(m_kernels, &KernelsPage::kernelSelected, tv, &TimelineView::highlightName);
     connect(m_kernels, &KernelsPage::kernelActivated, this, [this, tv](uint32_t name) {
         m_tabs->setCurrentWidget(m_timeline);
+        tv->goToInstance(name, tv->span(), false); // inside the span the table is limited to
+    });
+    connect(m_kernels, &KernelsPage::instancesRequested, this, [this, tv](uint32_t name) {
+        m_tabs->setCurrentWidget(m_timeline);
         tv->showInstances(name);
+    });
+    connect(m_kernels, &KernelsPage::slowestInstanceRequested, this, [this, tv](uint32_t name) {
+        m_tabs->setCurrentWidget(m_timeline);
+        tv->goToInstance(name, std::nullopt, true);
+    });
+    // Summary findings link to their evidence.
+    connect(m_summary, &SummaryPage::spanRequested, this, [this, tv](qint64 b, qint64 e) {
+        m_tabs->setCurrentWidget(m_timeline);
+        tv->zoomToRange(b, e);
+        tv->setSpan(std::make_pair(int64_t(b), int64_t(e)));
+    });
+    connect(m_summary, &SummaryPage::kernelRequested, this, [this](const QString& name) {
+        m_tabs->setCurrentWidget(m_kernels);
+        m_kernels->selectKernel(name);
     });
     connect(tv, &TimelineView::spanSelected, this, [this](qint64 b, qint64 e) {
         m_kernels->setSpan(data::TimeSpan{b, e});
@@ -133,7 +165,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         m_memory->setSpan(std::nullopt);
     });
     connect(tv, &TimelineView::cursorTimeChanged, this, [this](double ns) {
-        m_cursorLabel->setText(tr("Cursor: %1").arg(QString::fromStdString(data::formatDuration(ns))));
+        m_cursorLabel->setText(
+            tr("Cursor: %1").arg(QString::fromStdString(data::formatDuration(ns))));
     });
     connect(m_kernels, &KernelsPage::exportRequested, this, &MainWindow::exportCurrentTable);
     connect(m_memory, &MemoryPage::exportRequested, this, &MainWindow::exportCurrentTable);
@@ -246,27 +279,91 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::openRun(const QString& path) {
+    m_lastError.clear();
     QSettings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
     statusBar()->showMessage(tr("Loading %1…").arg(QFileInfo(path).fileName()));
-    m_loader->load(path, false);
-    if (!m_interactive) return;
-    // The progress dialog appears only for loads that take a moment (minimumDuration).
-    if (m_progress) m_progress->close();
-    m_progress = new QProgressDialog(tr("Loading %1…").arg(QFileInfo(path).fileName()),
-                                     tr("Cancel"), 0, 0, this);
+    m_loader->load(path, false); // a load still running is cancelled (and its dialog closed)
+    showProgressDialog(tr("Loading %1…").arg(QFileInfo(path).fileName()));
+}
+
+void MainWindow::importProfile(const QString& path) {
+    m_lastError.clear();
+    statusBar()->showMessage(tr("Importing %1…").arg(QFileInfo(path).fileName()));
+    m_loader->load(path, true);
+    showProgressDialog(tr("Importing %1…").arg(QFileInfo(path).fileName()));
+}
+
+void MainWindow::showProgressDialog(const QString& label) {
+    // Appears only for loads that take a moment (minimumDuration); Cancel stops the worker.
+    if (QProgressDialog* previous = m_progress) { // the superseded load's dialog
+        m_progress = nullptr;
+        previous->disconnect(this);
+        previous->close();
+    }
+    // A load that failed or finished at once (the continuation can run inside load()) needs none.
+    if (!m_loader->busy()) return;
+    m_progress = new QProgressDialog(label, tr("Cancel"), 0, 1000, this);
+    m_progress->setObjectName(QStringLiteral("loadProgress"));
     m_progress->setWindowTitle(tr("Opening run"));
     m_progress->setAttribute(Qt::WA_DeleteOnClose);
+    m_progress->setAutoClose(false);
+    m_progress->setAutoReset(false);
     m_progress->setMinimumDuration(400);
     m_progress->setWindowModality(Qt::WindowModal);
-    connect(m_progress, &QProgressDialog::canceled, this, [this] {
+    m_progress->setValue(0);
+    const quint64 generation = m_loader->generation();
+    connect(m_progress, &QProgressDialog::canceled, this, [this, generation] {
+        if (m_loader->generation() != generation) return; // a newer load owns the window now
+        m_pendingReference.clear();
         m_loader->cancel();
         statusBar()->showMessage(tr("Loading cancelled"), 5000);
     });
 }
 
-void MainWindow::importProfile(const QString& path) {
-    statusBar()->showMessage(tr("Importing %1…").arg(QFileInfo(path).fileName()));
-    m_loader->load(path, true);
+MainWindow::FileRole MainWindow::roleOf(const QString& path) {
+    const std::string p = path.toStdString();
+    if (data::looksLikeRunFile(p)) return FileRole::Run;
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (data::detectReferenceFormat(p) != data::ReferenceFormat::Unknown ||
+        suffix == QLatin1String("npy") || suffix == QLatin1String("npz") ||
+        suffix == QLatin1String("safetensors"))
+        return FileRole::Reference;
+    if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5")) return FileRole::Run;
+    return FileRole::Profile;
+}
+
+void MainWindow::openFiles(const QStringList& paths) {
+    bool opened = false;
+    for (const QString& path : paths) {
+        switch (roleOf(path)) {
+        case FileRole::Reference:
+            m_pendingReference = path;
+            break;
+        case FileRole::Run:
+            if (!opened) openRun(path), opened = true;
+            break;
+        case FileRole::Profile:
+            if (!opened) importProfile(path), opened = true;
+            break;
+        }
+    }
+    if (!opened) openPendingReference(); // a reference for the run already shown
+}
+
+void MainWindow::openPendingReference() {
+    if (m_pendingReference.isEmpty() || !m_current.run) return;
+    const QString path = m_pendingReference;
+    m_pendingReference.clear();
+    m_tabs->setCurrentWidget(m_tensors);
+    m_tensors->openReference(path);
+}
+
+QProgressDialog* MainWindow::progressDialog() const {
+    return m_progress;
+}
+
+QString MainWindow::cursorText() const {
+    return m_cursorLabel->text();
 }
 
 void MainWindow::showRun(const LoadedRun& run) {
@@ -277,6 +374,7 @@ void MainWindow::showRun(const LoadedRun& run) {
     m_memory->setRun(run);
     m_flame->setRun(run);
     m_tensors->setRun(run);
+    m_cursorLabel->clear(); // the cursor readout belonged to the previous run
     const QString name = QFileInfo(run.path).fileName();
     setWindowTitle(tr("%1 — Kernscope").arg(name));
     m_runLabel->setText(tr("%1 · %2 · %L3 events")
@@ -417,16 +515,10 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
 }
 
 void MainWindow::dropEvent(QDropEvent* e) {
+    QStringList paths;
     for (const QUrl& url : e->mimeData()->urls())
-        if (url.isLocalFile()) {
-            const QString path = url.toLocalFile();
-            const QString suffix = QFileInfo(path).suffix().toLower();
-            if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5"))
-                openRun(path);
-            else
-                importProfile(path);
-            break; // one run at a time
-        }
+        if (url.isLocalFile()) paths << url.toLocalFile();
+    openFiles(paths); // one run at a time; references go to the Tensors page
     e->acceptProposedAction();
 }
 

@@ -32,6 +32,14 @@ public:
     // Starts loading in the background; the result arrives through RunLoader::loaded/failed.
     void openRun(const QString& path);
     void importProfile(const QString& path);
+    // Files from the command line or a drop: the first run file opens (or a profile imports),
+    // reference files (.npy .npz .safetensors, HDF5 that is not a run) open on the Tensors page
+    // once the run is shown.
+    void openFiles(const QStringList& paths);
+    enum class FileRole { Run, Reference, Profile };
+    static FileRole roleOf(const QString& path);
+    QProgressDialog* progressDialog() const; // the running load's dialog, or null
+    QString cursorText() const;
     const LoadedRun& current() const { return m_current; }
     RunLoader* loader() const { return m_loader; }
 
@@ -65,6 +73,8 @@ private:
     void exportCurrentTable();
     void exportFlame();
     void recordRun();
+    void showProgressDialog(const QString& label);
+    void openPendingReference();
     void restoreLayout();
     void saveLayout();
 
@@ -79,6 +89,7 @@ private:
     TensorsPage* m_tensors;
     QMenu* m_recentMenu = nullptr;
     QPointer<QProgressDialog> m_progress;
+    QString m_pendingReference; // opens on the Tensors page when the loading run is shown
     QLabel* m_cursorLabel;
     QLabel* m_runLabel;
     bool m_interactive = true;

@@ -1,6 +1,7 @@
 #include "gui/app/MemoryPage.h"
 #include "gui/app/TableExport.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -26,6 +27,7 @@ MemoryPage::MemoryPage(QWidget* parent) : QWidget(parent) {
     auto* exportButton = new QPushButton(tr("Export CSV…"), this);
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_info, 1);
+    bar->addWidget(makeUnitChooser(this, [this](DurationUnit u) { m_model->setDurationUnit(u); }));
     bar->addWidget(exportButton);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -65,9 +67,9 @@ void MemoryPage::recompute() {
                                   "the share compares the average with the device's memory "
                                   "bandwidth.");
         if (span)
-            text +=
-                tr("  Limited to the selected span (%1).")
-                    .arg(QString::fromStdString(data::formatDuration(double(span->end - span->begin))));
+            text += tr("  Limited to the selected span (%1).")
+                        .arg(QString::fromStdString(
+                            data::formatDuration(double(span->end - span->begin))));
         m_info->setText(text);
         emit statsReady();
     });

@@ -1,6 +1,7 @@
 #pragma once
 // The Memory page's table: per copy kind count, bytes, time, GB/s and share of the device peak.
 #include "data/analysis/KernelStats.h"
+#include "gui/app/TableExport.h"
 
 #include <QAbstractTableModel>
 
@@ -14,6 +15,7 @@ public:
 
     explicit MemoryStatsModel(QObject* parent = nullptr);
     void setStats(std::vector<data::CopyStat> stats);
+    void setDurationUnit(DurationUnit unit);
     const std::vector<data::CopyStat>& stats() const { return m_stats; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -24,6 +26,7 @@ public:
 
 private:
     std::vector<data::CopyStat> m_stats;
+    DurationUnit m_unit = DurationUnit::Auto;
 };
 
 } // namespace ks::gui

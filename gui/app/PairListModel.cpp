@@ -53,8 +53,8 @@ QVariant PairListModel::data(const QModelIndex& index, int role) const {
         if (role == PairIndexRole) return -1;
         if (role != Qt::DisplayRole && role != SortRole) return {};
         switch (col) {
-        case Order:
-            return qlonglong(t.order);
+        case Order: // numbered from 1 in execution order, like `kernscope-cli compare`
+            return qlonglong(row + 1);
         case Name:
             return QString::fromStdString(t.name);
         case Status:
@@ -104,7 +104,7 @@ QVariant PairListModel::data(const QModelIndex& index, int role) const {
     if (role == SortRole) {
         switch (col) {
         case Order:
-            return qlonglong(p.order);
+            return qlonglong(row + 1);
         case Name:
             return QString::fromStdString(p.runName);
         case Status:
@@ -124,8 +124,8 @@ QVariant PairListModel::data(const QModelIndex& index, int role) const {
     }
     if (role != Qt::DisplayRole) return {};
     switch (col) {
-    case Order:
-        return qlonglong(p.order);
+    case Order: // the pair's number in `kernscope-cli compare`'s table
+        return qlonglong(row + 1);
     case Name:
         return QString::fromStdString(p.runName) +
                (p.refName != p.runName ? QStringLiteral("  ↔ ") + QString::fromStdString(p.refName)

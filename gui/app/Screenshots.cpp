@@ -3,6 +3,7 @@
 #include "gui/app/KernelsPage.h"
 #include "gui/app/MainWindow.h"
 #include "gui/app/MemoryPage.h"
+#include "gui/app/SummaryPage.h"
 #include "gui/app/TensorsPage.h"
 #include "gui/app/TimelinePage.h"
 
@@ -59,8 +60,10 @@ int takeScreenshots(MainWindow& window, const QStringList& files, const QString&
         return 2;
     }
     if (files.size() > 1) window.tensorsPage()->openReference(files[1]);
-    waitFor([&] { return !window.kernelsPage()->computing() && !window.flamePage()->building(); },
-            60000);
+    waitFor([&] {
+        return !window.kernelsPage()->computing() && !window.flamePage()->building() &&
+               !window.summaryPage()->analysing();
+    }, 120000);
     settle(300);
     auto save = [&](const QString& name) {
         settle(250);
@@ -111,6 +114,11 @@ int takeScreenshots(MainWindow& window, const QStringList& files, const QString&
     ok &= save(QStringLiteral("2-timeline.png"));
     tv->zoomToFit();
     ok &= save(QStringLiteral("2b-timeline-full.png"));
+    for (double zoom : {30.0, 1000.0}) { // two deeper levels, centred
+        tv->zoomBy(zoom, tv->labelWidth() + tv->eventAreaWidth() / 2.0);
+        ok &= save(QStringLiteral("2c-timeline-zoom%1x.png").arg(zoom));
+        tv->zoomToFit();
+    }
 
     tabs->setCurrentIndex(MainWindow::Kernels);
     if (auto* view = window.kernelsPage()->view(); view->model()->rowCount() > 0)

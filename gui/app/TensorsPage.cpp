@@ -5,6 +5,7 @@
 
 #include <QComboBox>
 #include <QDoubleValidator>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -20,6 +21,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 #include <qcustomplot.h>
@@ -151,13 +153,20 @@ void drawValues(QCustomPlot* plot, const ErrorGrid& g, const std::vector<double>
     map->setColorScale(scale);
     plot->xAxis->setRange(-0.5, double(g.cols) - 0.5);
     plot->yAxis->setRange(-0.5, double(g.rows) - 0.5);
+    applyPlotPalette(plot);
     plot->replot();
 }
 
-QString num(double v) {
+QString num(double v, int digits = 6) {
     if (std::isnan(v)) return QStringLiteral("nan");
     if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
-    return QString::number(v, 'g', 6);
+    return QString::number(v, 'g', digits);
+}
+
+// Significant digits that tell any two values of a dtype apart: 9 for float32 (and narrower
+// floats), 17 for float64; integers print exactly.
+int digitsFor(data::DType dtype) {
+    return dtype == data::DType::F64 ? 17 : 9;
 }
 
 } // namespace
@@ -166,6 +175,9 @@ TensorsPage::TensorsPage(QWidget* parent) : QWidget(parent) {
     auto* open = new QPushButton(tr("Open Reference…"), this);
     open->setToolTip(tr("Reference tensors from NumPy/PyTorch: .npy, .npz, .safetensors, .h5"));
     m_refLabel = new QLabel(tr("<span style='color:gray'>no reference file</span>"), this);
+    // Long file names and hints must not set the page's minimum width (1280×720 screens).
+    m_refLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_refLabel->setMinimumWidth(80);
     m_preset = new QComboBox(this);
     m_preset->addItem(tr("Preset: per dtype (torch)"), int(Preset::DType));
     m_preset->addItem(tr("Preset: per op kind"), int(Preset::Op));
@@ -202,6 +214,7 @@ TensorsPage::TensorsPage(QWidget* parent) : QWidget(parent) {
 
     m_verdict = new QLabel(this);
     m_verdict->setTextFormat(Qt::RichText);
+    m_verdict->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     m_model = new PairListModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -298,6 +311,13 @@ TensorsPage::TensorsPage(QWidget* parent) : QWidget(parent) {
         if (auto* item = m_worst->item(row, 0)) centerOn(item->data(Qt::UserRole).toLongLong());
     });
     showPair();
+}
+
+void TensorsPage::changeEvent(QEvent* e) {
+    QWidget::changeEvent(e);
+    // Plots take the theme's colours; deferred, because the plots get the new palette after
+    // this page does.
+    if (e->type() == QEvent::PaletteChange) QTimer::singleShot(0, this, [this] { showPair(); });
 }
 
 void TensorsPage::setRun(const LoadedRun& run) {
@@ -449,11 +469,18 @@ void TensorsPage::showPair() {
             text->position->setAxisRect(rect);
             text->position->setType(QCPItemPosition::ptAxisRectRatio);
             text->position->setCoords(0.5, 0.5);
-            text->setText(p == m_heatmap ? (pair ? tr("%1: shapes differ, no element-wise error")
-                                                       .arg(QString::fromStdString(pair->runName))
-                                                 : tr("Select a pair to see its error heatmap"))
-                                         : QString());
-            text->setColor(Qt::gray);
+            // No axes without data: empty plots with 0..5 axes mean nothing.
+            for (QCPAxis* a : rect->axes()) a->setVisible(false);
+            const QString hint = pair ? tr("%1: shapes differ, no element-wise error")
+                                            .arg(QString::fromStdString(pair->runName))
+                                 : !m_run.run ? tr("Open a run to compare its tensors")
+                                 : !m_reference
+                                     ? tr("Open a reference file (.npy, .npz, .safetensors, .h5)\n"
+                                          "to compare the run's tensors with it")
+                                     : tr("Select a pair to see its error heatmap");
+            text->setText(p == m_heatmap ? hint : QString());
+            applyPlotPalette(p);
+            text->setColor(p->palette().color(QPalette::PlaceholderText));
             p->replot();
         }
         m_axis->setEnabled(false);
@@ -485,9 +512,13 @@ void TensorsPage::showPair() {
     const QString kindName = m_kind->currentText();
     const QString slice =
         axis >= 0 ? tr(" — axis %1 = %2").arg(axis).arg(m_slice->value()) : QString();
+    const QString scaleLabel = kind == ErrorKind::Abs   ? tr("|run − ref|")
+                               : kind == ErrorKind::Rel ? tr("|run − ref| / |ref|")
+                                                        : tr("ULP distance");
     drawErrorHeatmap(
         m_heatmap, grid,
-        QStringLiteral("%1: %2%3").arg(QString::fromStdString(pair->runName), kindName, slice));
+        QStringLiteral("%1: %2%3").arg(QString::fromStdString(pair->runName), kindName, slice),
+        scaleLabel);
     double range = 0;
     for (double v : runValues) range = std::max(range, std::fabs(v));
     for (double v : refValues) range = std::max(range, std::fabs(v));
@@ -540,8 +571,9 @@ void TensorsPage::showPair() {
             new QTableWidgetItem(QString::fromStdString(formatIndex(pair->runShape, w.index)));
         idx->setData(Qt::UserRole, qlonglong(w.index));
         m_worst->setItem(r, 0, idx);
-        m_worst->setItem(r, 1, new QTableWidgetItem(num(w.run)));
-        m_worst->setItem(r, 2, new QTableWidgetItem(num(w.ref)));
+        const int digits = digitsFor(pair->runDType);
+        m_worst->setItem(r, 1, new QTableWidgetItem(num(w.run, digits)));
+        m_worst->setItem(r, 2, new QTableWidgetItem(num(w.ref, digits)));
         m_worst->setItem(r, 3, new QTableWidgetItem(num(w.abs)));
         m_worst->setItem(r, 4, new QTableWidgetItem(num(w.rel)));
         m_worst->setItem(

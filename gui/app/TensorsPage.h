@@ -58,6 +58,9 @@ public:
 signals:
     void comparisonReady();
 
+protected:
+    void changeEvent(QEvent* e) override;
+
 private:
     void recompare();
     void showPair();

@@ -13,6 +13,74 @@ size_t TimelineRow::firstEndingAfter(int64_t t) const {
     return size_t(std::upper_bound(maxEnd.begin(), maxEnd.end(), t) - maxEnd.begin());
 }
 
+int64_t TimelineRow::busyBefore(int64_t t) const {
+    // Intervals starting before t: their union is covered[k]; the part of it after t is
+    // [t, running max end) because the interval with the largest end starts before t.
+    const bool merged = kind == RowKind::Utilization;
+    const auto& starts = merged ? busyStart : start;
+    const auto& ends = merged ? busyEnd : maxEnd;
+    const size_t k = size_t(std::lower_bound(starts.begin(), starts.end(), t) - starts.begin());
+    if (k == 0 || covered.size() <= k) return 0;
+    return covered[k] - std::max<int64_t>(0, ends[k - 1] - t);
+}
+
+int64_t TimelineRow::busyBefore(int64_t t, size_t& hint) const {
+    const bool merged = kind == RowKind::Utilization;
+    const auto& starts = merged ? busyStart : start;
+    const auto& ends = merged ? busyEnd : maxEnd;
+    const size_t n = starts.size();
+    // k = the number of intervals starting before t. Gallop from the hint towards it (either
+    // way), then binary search the bracket: a few probes when the hint is close.
+    size_t lo = 0, hi = n, at = std::min(hint, n), step = 1;
+    if (at > 0 && starts[at - 1] >= t) { // k < at
+        hi = at;
+        while (hi > 0) {
+            const size_t probe = hi > step ? hi - step : 0;
+            if (probe == 0 || starts[probe - 1] < t) {
+                lo = probe;
+                break;
+            }
+            hi = probe, step *= 2;
+        }
+    } else { // k >= at
+        lo = at;
+        while (lo < n) {
+            const size_t probe = std::min(n, lo + step);
+            if (starts[probe - 1] >= t) {
+                hi = probe;
+                break;
+            }
+            lo = probe, step *= 2;
+        }
+        hi = std::max(hi == n ? n : hi, lo);
+    }
+    const size_t k = size_t(std::lower_bound(starts.begin() + std::ptrdiff_t(lo),
+                                             starts.begin() + std::ptrdiff_t(hi), t) -
+                            starts.begin());
+    hint = k;
+    if (k == 0 || covered.size() <= k) return 0;
+    return covered[k] - std::max<int64_t>(0, ends[k - 1] - t);
+}
+
+int64_t TimelineRow::busyBetween(int64_t a, int64_t b) const {
+    return b > a ? busyBefore(b) - busyBefore(a) : 0;
+}
+
+size_t TimelineRow::idleGaps(int64_t a, int64_t b, int64_t minGapNs, int64_t* longest) const {
+    size_t gaps = 0;
+    int64_t worst = 0;
+    const bool merged = kind == RowKind::Utilization;
+    const auto& starts = merged ? busyStart : start;
+    const auto& ends = merged ? busyEnd : maxEnd;
+    size_t i = size_t(std::upper_bound(ends.begin(), ends.end(), a) - ends.begin());
+    for (++i; i < starts.size() && starts[i] < b; ++i) {
+        const int64_t gap = starts[i] - ends[i - 1];
+        if (gap >= std::max<int64_t>(1, minGapNs)) ++gaps, worst = std::max(worst, gap);
+    }
+    if (longest) *longest = worst;
+    return gaps;
+}
+
 namespace {
 
 // A row being filled: events are appended in table order, sorted once at the end (producers
@@ -58,11 +126,47 @@ void finish(TimelineRow& row) {
         row.chunkMaxGap[c] = std::max(row.chunkMaxGap[c], gap);
         row.chunkMaxDur[c] = std::max(row.chunkMaxDur[c], row.end[i] - row.start[i]);
     }
+    row.covered.resize(n + 1);
+    row.covered[0] = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t from = i == 0 ? row.start[i] : std::max(row.start[i], row.maxEnd[i - 1]);
+        row.covered[i + 1] = row.covered[i] + std::max<int64_t>(0, row.end[i] - from);
+    }
+}
+
+// The utilisation track of a device: the union of the events of its stream rows.
+TimelineRow utilizationRow(const std::vector<const TimelineRow*>& streams) {
+    TimelineRow u;
+    u.kind = RowKind::Utilization;
+    u.device = streams.front()->device;
+    u.group = streams.front()->group;
+    u.label = "Utilization";
+    std::vector<std::pair<int64_t, int64_t>> all;
+    size_t n = 0;
+    for (const TimelineRow* r : streams) n += r->size();
+    all.reserve(n);
+    for (const TimelineRow* r : streams)
+        for (size_t i = 0; i < r->size(); ++i) all.emplace_back(r->start[i], r->end[i]);
+    std::sort(all.begin(), all.end());
+    for (const auto& [s, e] : all) {
+        if (!u.busyEnd.empty() && s <= u.busyEnd.back()) {
+            u.busyEnd.back() = std::max(u.busyEnd.back(), e);
+            continue;
+        }
+        u.busyStart.push_back(s);
+        u.busyEnd.push_back(e);
+    }
+    u.covered.resize(u.busyStart.size() + 1, 0);
+    for (size_t i = 0; i < u.busyStart.size(); ++i)
+        u.covered[i + 1] = u.covered[i] + (u.busyEnd[i] - u.busyStart[i]);
+    return u;
 }
 
 } // namespace
 
-std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Run> runPtr) {
+std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Run> runPtr,
+                                                  const std::function<bool(double)>& progress) {
+    auto keepGoing = [&](double fraction) { return !progress || progress(fraction); };
     auto data = std::make_shared<TimelineData>();
     data->m_run = runPtr;
     const data::Run& run = *runPtr;
@@ -101,6 +205,7 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     for (size_t i = 0; i < k.size(); ++i)
         deviceRow(k.device[i], k.stream[i])
             .add(k.start_ns[i], k.end_ns[i], k.name[i], EventRef{EventSource::Kernel, uint32_t(i)});
+    if (!keepGoing(0.15)) return nullptr;
     const auto& m = run.memcpy;
     for (size_t i = 0; i < m.size(); ++i)
         deviceRow(m.device[i], m.stream[i])
@@ -120,6 +225,7 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
         }
         p.add(a.start_ns[i], a.end_ns[i], a.name[i], EventRef{EventSource::Api, uint32_t(i)});
     }
+    if (!keepGoing(0.3)) return nullptr;
     const auto& r = run.ranges;
     for (size_t i = 0; i < r.size(); ++i) {
         auto& p = rowFor({1, r.thread[i], 1, r.depth[i]});
@@ -134,15 +240,40 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     }
 
     int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+    std::vector<const TimelineRow*> deviceStreams;
+    auto addUtilization = [&] {
+        if (deviceStreams.empty()) return;
+        // The track goes above the device's streams.
+        const size_t first = data->m_rows.size() - deviceStreams.size();
+        data->m_rows.insert(data->m_rows.begin() + std::ptrdiff_t(first),
+                            utilizationRow(deviceStreams));
+        deviceStreams.clear();
+    };
+    data->m_rows.reserve(rows.size() + 8);
+    if (!keepGoing(0.4)) return nullptr;
+    size_t finished = 0;
     for (auto& [key, p] : rows) {
+        if (!keepGoing(0.4 + 0.4 * double(finished++) / double(rows.size()))) return nullptr;
         finish(p.row);
         if (p.row.size()) {
             lo = std::min(lo, p.row.start.front());
             hi = std::max(hi, p.row.maxEnd.back());
         }
+        const bool device = p.row.kind == RowKind::Device;
+        if (!deviceStreams.empty() && (!device || p.row.device != deviceStreams.front()->device))
+            addUtilization();
         data->m_eventCount += p.row.size();
         data->m_rows.push_back(std::move(p.row));
+        if (device) {
+            deviceStreams.clear(); // pointers move with the vector: rebuilt below
+            for (size_t r = data->m_rows.size(); r-- > 0;) {
+                const TimelineRow& x = data->m_rows[r];
+                if (x.kind != RowKind::Device || x.device != data->m_rows.back().device) break;
+                deviceStreams.insert(deviceStreams.begin(), &x);
+            }
+        }
     }
+    addUtilization();
     for (const auto& [name, series] : run.counters) {
         if (series.size() == 0) continue;
         TimelineRow row;
@@ -162,6 +293,7 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     data->m_begin = lo;
     data->m_end = hi;
 
+    if (!keepGoing(0.85)) return nullptr;
     // Reverse indexes for selection from tables and for flow arrows.
     data->m_where[int(EventSource::Kernel)].resize(k.size());
     data->m_where[int(EventSource::Memcpy)].resize(m.size());

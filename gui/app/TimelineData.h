@@ -5,13 +5,14 @@
 #include "data/Run.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace ks::gui {
 
-enum class RowKind : uint8_t { Device, Api, Range, Counter };
+enum class RowKind : uint8_t { Device, Api, Range, Counter, Utilization };
 // Which table an event came from.
 enum class EventSource : uint8_t { Kernel, Memcpy, Memset, Api, Range };
 
@@ -37,9 +38,23 @@ struct TimelineRow {
     std::vector<int64_t> chunkMaxGap, chunkMaxDur;
     const data::CounterSeries* counter = nullptr;
     double counterMin = 0, counterMax = 0;
+    // Coverage: covered[i] is the length of the union of events [0, i), so the busy time in any
+    // window is two binary searches away (what folded blocks and span statistics draw on).
+    // A Utilization row has no events: busyStart/busyEnd hold the merged busy intervals of all
+    // of its device's streams, and covered indexes those instead.
+    std::vector<int64_t> covered;
+    std::vector<int64_t> busyStart, busyEnd;
     size_t size() const { return start.size(); }
     // Index of the first event whose end is after t (events before it all ended by t).
     size_t firstEndingAfter(int64_t t) const;
+    // Time covered by at least one event of the row in [a, b).
+    int64_t busyBetween(int64_t a, int64_t b) const;
+    int64_t busyBefore(int64_t t) const;
+    // The same for increasing t: `hint` (start at 0) remembers where the last search ended, so a
+    // sweep across the pixel columns costs one short search per column.
+    int64_t busyBefore(int64_t t, size_t& hint) const;
+    // Gaps of at least minGapNs between events inside [a, b) (events touching the window only).
+    size_t idleGaps(int64_t a, int64_t b, int64_t minGapNs, int64_t* longest = nullptr) const;
 };
 
 // One drawn primitive: a single event, or a block of `count` folded narrow events.
@@ -52,7 +67,10 @@ struct DrawItem {
 class TimelineData {
 public:
     // Builds rows from the run (sorts each row; O(n log n)). The run must outlive this object.
-    static std::shared_ptr<TimelineData> build(std::shared_ptr<const data::Run> run);
+    // `progress` (optional) gets the fraction done now and then; returning false cancels the
+    // build, which then returns nullptr.
+    static std::shared_ptr<TimelineData> build(std::shared_ptr<const data::Run> run,
+                                               const std::function<bool(double)>& progress = {});
 
     const data::Run& run() const { return *m_run; }
     const std::vector<TimelineRow>& rows() const { return m_rows; }

@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTextBrowser>
 #include <QToolButton>
@@ -31,6 +32,8 @@ TimelinePage::TimelinePage(QWidget* parent) : QWidget(parent) {
     auto* hint = new QLabel(tr("<span style='color:gray'>W/S zoom · A/D pan · drag pan · "
                                "right-drag or Shift+drag: span · Z zoom to span · F focus</span>"),
                             this);
+    hint->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    hint->setMinimumWidth(0);
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_search, 2);
     bar->addWidget(m_regex);
@@ -71,6 +74,7 @@ TimelinePage::TimelinePage(QWidget* parent) : QWidget(parent) {
     connect(prev, &QToolButton::clicked, this,
             [this] { m_view->stepMatch(-1), updateMatchLabel(); });
     connect(fit, &QToolButton::clicked, m_view, &TimelineView::zoomToFit);
+    connect(m_view, &TimelineView::matchChanged, this, &TimelinePage::updateMatchLabel);
     connect(m_view, &TimelineView::eventSelected, m_details, &QTextBrowser::setHtml);
     connect(m_view, &TimelineView::spanSelected, this,
             [this](qint64 b, qint64 e) { m_details->setHtml(m_view->describeSpan(b, e)); });
@@ -79,6 +83,9 @@ TimelinePage::TimelinePage(QWidget* parent) : QWidget(parent) {
 void TimelinePage::setRun(const LoadedRun& run) {
     m_view->setData(run.timeline);
     m_details->clear();
+    // A new run starts with no search: the old pattern's matches would be meaningless.
+    const QSignalBlocker block(m_search);
+    m_search->clear();
     runSearch();
 }
 

@@ -3,6 +3,7 @@
 
 #include <QHelpEvent>
 #include <QKeyEvent>
+#include <QLocale>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace ks::gui {
 
@@ -47,6 +49,13 @@ QString tickLabel(double ns, double step) {
     const int decimals = stepInUnit >= 1 ? 0 : int(std::ceil(-std::log10(stepInUnit) - 1e-9));
     return QString::number(v, 'f', std::min(decimals, 6)) + QString::fromUtf8(" ") +
            QString::fromUtf8(u.name);
+}
+
+// "1.234 ms (1,234,567 ns)": readable and exact.
+QString exactDuration(int64_t ns) {
+    return QStringLiteral("%1 (%L2 ns)")
+        .arg(QString::fromStdString(data::formatDuration(double(ns))))
+        .arg(qlonglong(ns));
 }
 
 } // namespace
@@ -93,7 +102,9 @@ void TimelineView::rebuildGeometry() {
             y += kHeaderHeight;
         }
         if (collapsed) continue;
-        const int h = rows[r].kind == RowKind::Counter ? kCounterHeight : kRowHeight;
+        const int h = rows[r].kind == RowKind::Counter       ? kCounterHeight
+                      : rows[r].kind == RowKind::Utilization ? kUtilizationHeight
+                                                             : kRowHeight;
         m_geom.push_back({y, h, false, r, g});
         y += h;
     }
@@ -131,6 +142,7 @@ void TimelineView::clampView() {
 }
 
 void TimelineView::setView(double t0, double nsPerPx) {
+    m_viewIsFit = false;
     m_t0 = t0;
     m_nsPerPx = nsPerPx;
     clampView();
@@ -144,6 +156,7 @@ void TimelineView::zoomToFit() {
     const double span = double(m_data->end() - m_data->begin());
     const double nsPerPx = span * 1.02 / eventAreaWidth();
     setView(double(m_data->begin()) - span * 0.01, nsPerPx);
+    m_viewIsFit = true;
 }
 
 void TimelineView::zoomBy(double factor, double anchorX) {
@@ -176,12 +189,16 @@ void TimelineView::updateLayout() {
     const int top = m_scrollY + kRulerHeight, bottom = m_scrollY + height();
     for (const RowGeom& g : m_geom) {
         if (g.header || g.top + g.height < top || g.top > bottom) continue;
-        if (m_data->rows()[g.row].kind == RowKind::Counter) continue;
+        const RowKind kind = m_data->rows()[g.row].kind;
+        if (kind == RowKind::Counter || kind == RowKind::Utilization) continue;
         m_data->layoutRow(g.row, m_t0, m_nsPerPx, eventAreaWidth(), m_layout[g.row]);
     }
 }
 
 void TimelineView::resizeEvent(QResizeEvent*) {
+    // Until the user moves the view, it keeps showing the whole run (the first layout happens
+    // before the window has its final size).
+    if (m_viewIsFit) return zoomToFit();
     clampView();
     updateLayout();
 }
@@ -247,7 +264,7 @@ void TimelineView::paintInto(QPainter& p, const QRect& rect) {
             continue;
         paintRow(p, g, w);
     }
-    paintFlows(p);
+    paintFlows(p, w);
     p.restore();
 
     // Span selection overlay.
@@ -300,7 +317,8 @@ void TimelineView::paintRuler(QPainter& p, int w) {
         }
     }
     p.setPen(fg);
-    const QString scale = QString::fromStdString(data::formatDuration(m_nsPerPx * eventAreaWidth()));
+    const QString scale =
+        QString::fromStdString(data::formatDuration(m_nsPerPx * eventAreaWidth()));
     p.drawText(QRect(8, 0, m_labelWidth - 16, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
                tr("Window %1").arg(scale));
 }
@@ -373,10 +391,36 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
         // Byte counters read best in binary units.
         const bool bytes = row.label.find("bytes") != std::string::npos;
         auto fmt = [&](double v) {
-            return bytes ? QString::fromStdString(data::formatBytes(v)) : QString::number(v, 'g', 4);
+            return bytes ? QString::fromStdString(data::formatBytes(v))
+                         : QString::number(v, 'g', 4);
         };
         p.drawText(QRect(4, g.top + 1, 300, 12), Qt::AlignLeft | Qt::AlignTop,
                    QStringLiteral("%1 … %2").arg(fmt(row.counterMin), fmt(row.counterMax)));
+        // The value under the cursor: the last sample at or before it.
+        const auto at = std::upper_bound(s.time_ns.begin(), s.time_ns.end(), int64_t(m_cursorNs));
+        if (m_cursorNs >= 0 && at != s.time_ns.begin()) {
+            const size_t k = size_t(at - s.time_ns.begin()) - 1;
+            const double x = (m_cursorNs - m_t0) / m_nsPerPx;
+            const double yv = yOf(s.value[k]);
+            p.setRenderHint(QPainter::Antialiasing, true);
+            p.setBrush(QColor(245, 124, 0));
+            p.setPen(Qt::NoPen);
+            p.drawEllipse(QPointF(x, yv), 3, 3);
+            p.setBrush(Qt::NoBrush);
+            p.setRenderHint(QPainter::Antialiasing, false);
+            const QString label = fmt(s.value[k]);
+            const int tw = QFontMetrics(font()).horizontalAdvance(label) + 8;
+            const double lx = x + 6 + tw > w - m_labelWidth ? x - 6 - tw : x + 6;
+            const QRectF box(lx, g.top + 2, tw, 14);
+            p.fillRect(box, m_dark ? QColor(50, 52, 58, 230) : QColor(255, 255, 255, 230));
+            p.setPen(text);
+            p.drawText(box, Qt::AlignCenter, label);
+        }
+        p.restore();
+        return;
+    }
+    if (row.kind == RowKind::Utilization) {
+        paintUtilization(p, row, g, w);
         p.restore();
         return;
     }
@@ -388,10 +432,11 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
         const double x0 = std::max<double>(it.x0, -2), x1 = std::min<double>(it.x1, w + 2);
         const QRectF r(x0, y, std::max(1.0, x1 - x0), h);
         if (it.count > 1) {
-            // A folded block: muted colour of its first event, with a count when it fits.
+            // A folded block: drawn by how much of each pixel column its events cover, so a
+            // half-idle stretch looks half full; a count when it fits.
             QColor c = eventColor(g.row, it.first);
-            c.setHsv(c.hue(), c.saturation() / 2, m_dark ? 140 : 185);
-            p.fillRect(r, c);
+            c.setHsv(c.hue(), std::min(255, c.saturation() * 3 / 4), m_dark ? 150 : 175);
+            paintCoverageBlock(p, row, it, c, y, h, w);
             if (r.width() > minLabelPx) {
                 p.setPen(m_dark ? QColor(20, 20, 20) : QColor(50, 50, 50));
                 p.drawText(r.adjusted(3, 0, -2, 0), Qt::AlignVCenter | Qt::AlignLeft,
@@ -426,8 +471,82 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
     p.restore();
 }
 
-void TimelineView::paintFlows(QPainter& p) {
+// Busy fraction per pixel column as a bar from the lane's bottom, on a faint tint of the block.
+// Columns of equal height merge into one rectangle; all go to the painter in one call.
+static void coverageBars(QPainter& p, const TimelineRow& row, double t0, double nsPerPx, int x0,
+                         int x1, int y, int h, const QColor& c) {
+    static thread_local std::vector<QRect> rects;
+    rects.clear();
+    size_t hint = 0;
+    int64_t before = row.busyBefore(int64_t(t0 + x0 * nsPerPx), hint);
+    int runStart = x0, runHeight = -1;
+    auto flush = [&](int xEnd) {
+        if (runHeight > 0)
+            rects.emplace_back(runStart, y + h - runHeight, xEnd - runStart, runHeight);
+    };
+    size_t advance = 0; // events per column so far: the next column's first guess
+    for (int x = x0; x < x1; ++x) {
+        const size_t previous = hint;
+        hint += advance;
+        const int64_t after = row.busyBefore(int64_t(t0 + (x + 1) * nsPerPx), hint);
+        advance = hint - previous;
+        const double fraction = std::clamp(double(after - before) / nsPerPx, 0.0, 1.0);
+        before = after;
+        // Any work at all shows at least one pixel.
+        const int height = fraction > 0 ? std::max(1, int(std::lround(fraction * h))) : 0;
+        if (height != runHeight) {
+            flush(x);
+            runStart = x, runHeight = height;
+        }
+    }
+    flush(x1);
+    if (rects.empty()) return;
+    p.setPen(Qt::NoPen);
+    p.setBrush(c);
+    p.drawRects(rects.data(), int(rects.size()));
+    p.setBrush(Qt::NoBrush);
+}
+
+void TimelineView::paintCoverageBlock(QPainter& p, const TimelineRow& row, const DrawItem& it,
+                                      QColor c, int y, int h, int w) {
+    const int x0 = std::max(0, int(std::floor(it.x0))), x1 = std::min(w, int(std::ceil(it.x1)));
+    QColor tint = c;
+    tint.setAlpha(m_dark ? 55 : 60);
+    p.fillRect(QRect(x0, y, std::max(1, x1 - x0), h), tint);
+    coverageBars(p, row, m_t0, m_nsPerPx, x0, std::max(x1, x0 + 1), y, h, c);
+}
+
+// The device's busy fraction per pixel column (union of its streams), with the window's busy %.
+void TimelineView::paintUtilization(QPainter& p, const TimelineRow& row, const RowGeom& g, int w) {
+    const int areaW = w - m_labelWidth;
+    const QColor c = m_dark ? QColor(102, 187, 106) : QColor(56, 142, 60);
+    coverageBars(p, row, m_t0, m_nsPerPx, 0, areaW, g.top + 2, g.height - 4, c);
+    const int64_t a = int64_t(std::max(m_t0, double(m_data->begin())));
+    const int64_t b = int64_t(std::min(m_t0 + m_nsPerPx * areaW, double(m_data->end())));
+    if (b > a) {
+        const QString label =
+            tr("%1 % busy in view")
+                .arg(100.0 * double(row.busyBetween(a, b)) / double(b - a), 0, 'f', 1);
+        const QFontMetrics fm(font());
+        const QRect box(areaW - fm.horizontalAdvance(label) - 14, g.top + 2,
+                        fm.horizontalAdvance(label) + 10, g.height - 4);
+        p.fillRect(box, m_dark ? QColor(38, 39, 43, 220) : QColor(255, 255, 255, 220));
+        p.setPen(m_dark ? QColor(220, 220, 225) : QColor(30, 30, 35));
+        p.drawText(box, Qt::AlignCenter, label);
+    }
+}
+
+void TimelineView::paintFlows(QPainter& p, int w) {
     if (!m_selected) return;
+    // The arrows stay inside the track area (never over the row labels or the ruler).
+    p.save();
+    p.setClipRect(QRect(m_labelWidth, m_scrollY + kRulerHeight, w - m_labelWidth,
+                        std::max(0, height() - kRulerHeight)),
+                  Qt::IntersectClip);
+    struct Restore {
+        QPainter& p;
+        ~Restore() { p.restore(); }
+    } restore{p};
     // Flow arrow: API call -> the kernel/copy it launched, matched by correlation id.
     const auto [row, index] = *m_selected;
     const auto& run = m_data->run();
@@ -543,9 +662,9 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
             QStringLiteral("<tr><td style='color:gray;padding-right:8px'>%1</td><td>%2</td></tr>")
                 .arg(k, v);
     };
-    line(tr("Start"),
-         QString::fromStdString(data::formatDuration(double(row.start[index] - m_data->begin()))));
-    line(tr("Duration"), QString::fromStdString(data::formatDuration(double(dur))));
+    line(tr("Start"), exactDuration(row.start[index] - m_data->begin()));
+    line(tr("End"), exactDuration(row.end[index] - m_data->begin()));
+    line(tr("Duration"), exactDuration(dur));
     line(tr("Row"), QString::fromStdString(row.group + " / " + row.label).toHtmlEscaped());
     auto bytesLine = [&](uint64_t bytes) {
         line(tr("Bytes"), QString::fromStdString(data::formatBytes(double(bytes))));
@@ -596,37 +715,53 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
 }
 
 QString TimelineView::describeSpan(int64_t begin, int64_t end) const {
-    const auto& run = m_data->run();
-    size_t kernels = 0, copies = 0, api = 0;
-    int64_t kernelNs = 0;
-    uint64_t bytes = 0;
-    const data::TimeSpan s{begin, end};
-    for (size_t i = 0; i < run.kernels.size(); ++i)
-        if (s.contains(run.kernels.start_ns[i], run.kernels.end_ns[i]))
-            ++kernels, kernelNs += std::min(end, run.kernels.end_ns[i]) -
-                                   std::max(begin, run.kernels.start_ns[i]);
-    for (size_t i = 0; i < run.memcpy.size(); ++i)
-        if (s.contains(run.memcpy.start_ns[i], run.memcpy.end_ns[i]))
-            ++copies, bytes += run.memcpy.bytes[i];
-    for (size_t i = 0; i < run.api.size(); ++i)
-        if (s.contains(run.api.start_ns[i], run.api.end_ns[i])) ++api;
-    const double len = double(end - begin);
-    return tr("<b>Selected span</b><table>"
-              "<tr><td style='color:gray;padding-right:8px'>From</td><td>%1</td></tr>"
-              "<tr><td style='color:gray;padding-right:8px'>Length</td><td>%2</td></tr>"
-              "<tr><td style='color:gray;padding-right:8px'>Kernels</td><td>%L3 (busy %4, %5 "
-              "%)</td></tr>"
-              "<tr><td style='color:gray;padding-right:8px'>Copies</td><td>%L6 (%7)</td></tr>"
-              "<tr><td style='color:gray;padding-right:8px'>API "
-              "calls</td><td>%L8</td></tr></table>")
-        .arg(QString::fromStdString(data::formatDuration(double(begin - m_data->begin()))))
-        .arg(QString::fromStdString(data::formatDuration(len)))
-        .arg(qulonglong(kernels))
-        .arg(QString::fromStdString(data::formatDuration(double(kernelNs))))
-        .arg(len > 0 ? 100.0 * double(kernelNs) / len : 0.0, 0, 'f', 1)
-        .arg(qulonglong(copies))
-        .arg(QString::fromStdString(data::formatBytes(double(bytes))))
-        .arg(qulonglong(api));
+    const int64_t len = std::max<int64_t>(1, end - begin);
+    QString html = tr("<b>Selected span</b> from %1, length %2<br>")
+                       .arg(exactDuration(begin - m_data->begin()), exactDuration(end - begin));
+    // Per device: the combined (union) utilisation, then each stream; per thread: API and
+    // range lanes. Busy is the union of the lane's events inside the span, not a sum.
+    html += QStringLiteral("<table cellspacing='0' cellpadding='2'><tr>"
+                           "<th align='left'>%1</th><th align='right'>%2</th>"
+                           "<th align='right'>%3</th><th align='right'>%4</th>"
+                           "<th align='right'>%5</th><th align='right'>%6</th></tr>")
+                .arg(tr("Lane"), tr("Busy %"), tr("Busy"), tr("Events"), tr("Idle gaps"),
+                     tr("Longest gap"));
+    const auto& rows = m_data->rows();
+    auto eventsIn = [&](const TimelineRow& row) -> size_t {
+        const size_t first = row.firstEndingAfter(begin);
+        const size_t last =
+            size_t(std::lower_bound(row.start.begin(), row.start.end(), end) - row.start.begin());
+        return last > first ? last - first : 0;
+    };
+    std::map<uint32_t, size_t> deviceEvents;
+    for (const TimelineRow& row : rows)
+        if (row.kind == RowKind::Device) deviceEvents[row.device] += eventsIn(row);
+    for (size_t r = 0; r < rows.size(); ++r) {
+        const TimelineRow& row = rows[r];
+        if (row.kind == RowKind::Counter) continue;
+        const int64_t busy = row.busyBetween(begin, end);
+        int64_t longest = 0;
+        const size_t gaps = row.idleGaps(begin, end, 1, &longest);
+        const size_t events =
+            row.kind == RowKind::Utilization ? deviceEvents[row.device] : eventsIn(row);
+        if (events == 0) continue;
+        const bool combined = row.kind == RowKind::Utilization;
+        const QString lane = QString::fromStdString(combined ? row.group + " — all streams"
+                                                             : row.group + " / " + row.label)
+                                 .toHtmlEscaped();
+        html +=
+            QStringLiteral("<tr><td>%1%2%3</td><td align='right'>%4</td><td align='right'>%5</td>"
+                           "<td align='right'>%6</td><td align='right'>%L7</td>"
+                           "<td align='right'>%8</td></tr>")
+                .arg(combined ? QStringLiteral("<b>") : QString(), lane,
+                     combined ? QStringLiteral("</b>") : QString())
+                .arg(100.0 * double(busy) / double(len), 0, 'f', 1)
+                .arg(QString::fromStdString(data::formatDuration(double(busy))))
+                .arg(QLocale().toString(qulonglong(events)))
+                .arg(qulonglong(gaps))
+                .arg(QString::fromStdString(data::formatDuration(double(longest))));
+    }
+    return html + QStringLiteral("</table>");
 }
 
 int TimelineView::setSearch(const QString& pattern, bool regex) {
@@ -668,6 +803,7 @@ void TimelineView::stepMatch(int delta) {
         m_currentMatch < 0 ? (delta > 0 ? 0 : n - 1) : ((m_currentMatch + delta) % n + n) % n;
     const auto [row, index] = m_matches[size_t(m_currentMatch)];
     selectEvent(row, index, true);
+    emit matchChanged();
 }
 
 void TimelineView::highlightName(std::optional<uint32_t> nameId) {
@@ -689,6 +825,30 @@ void TimelineView::showInstances(uint32_t nameId) {
     zoomToRange(lo, hi);
     size_t row = 0, index = 0;
     if (m_data->locate({EventSource::Kernel, *first}, row, index)) selectEvent(row, index, false);
+}
+
+bool TimelineView::goToInstance(uint32_t nameId, std::optional<std::pair<int64_t, int64_t>> within,
+                                bool slowest) {
+    if (!m_data) return false;
+    const auto& k = m_data->run().kernels;
+    std::optional<uint32_t> best, firstAnywhere;
+    for (uint32_t i = 0; i < k.size(); ++i) {
+        if (k.name[i] != nameId) continue;
+        if (slowest) {
+            if (!best || k.end_ns[i] - k.start_ns[i] > k.end_ns[*best] - k.start_ns[*best])
+                best = i;
+            continue;
+        }
+        if (!firstAnywhere || k.start_ns[i] < k.start_ns[*firstAnywhere]) firstAnywhere = i;
+        const bool inside = within && k.start_ns[i] < within->second && k.end_ns[i] > within->first;
+        if (inside && (!best || k.start_ns[i] < k.start_ns[*best])) best = i;
+    }
+    if (!best) best = firstAnywhere;
+    size_t row = 0, index = 0;
+    if (!best || !m_data->locate({EventSource::Kernel, *best}, row, index)) return false;
+    highlightName(nameId);
+    selectEvent(row, index, true);
+    return true;
 }
 
 void TimelineView::selectEvent(size_t row, size_t index, bool center) {

@@ -51,6 +51,10 @@ public:
     // Shared selection.
     void highlightName(std::optional<uint32_t> nameId); // kernel table row -> instances
     void showInstances(uint32_t nameId);                // zoom to them and select the first
+    // Selects and centres one instance of a kernel: the first one inside `within` (the whole run
+    // when empty or when none is inside), or the slowest one. False when the name has none.
+    bool goToInstance(uint32_t nameId, std::optional<std::pair<int64_t, int64_t>> within,
+                      bool slowest);
     void selectEvent(size_t row, size_t index, bool center);
     std::optional<std::pair<size_t, size_t>> selectedEvent() const { return m_selected; }
     void setSpan(std::optional<std::pair<int64_t, int64_t>> span);
@@ -73,6 +77,7 @@ signals:
     void spanSelected(qint64 begin, qint64 end);
     void spanCleared();
     void viewChanged();
+    void matchChanged(); // the current search match moved (F3 / Shift+F3 / Enter)
 
 protected:
     void paintEvent(QPaintEvent*) override;
@@ -98,7 +103,10 @@ private:
     void paintInto(QPainter& p, const QRect& rect);
     void paintRuler(QPainter& p, int w);
     void paintRow(QPainter& p, const RowGeom& g, int w);
-    void paintFlows(QPainter& p);
+    void paintFlows(QPainter& p, int w);
+    void paintUtilization(QPainter& p, const TimelineRow& row, const RowGeom& g, int w);
+    void paintCoverageBlock(QPainter& p, const TimelineRow& row, const DrawItem& it, QColor c,
+                            int y, int h, int w);
     QColor eventColor(size_t row, size_t index) const;
     int contentHeight() const;
 
@@ -113,6 +121,8 @@ private:
     static constexpr int kRowHeight = 20;
     static constexpr int kHeaderHeight = 20;
     static constexpr int kCounterHeight = 40;
+    static constexpr int kUtilizationHeight = 26;
+    bool m_viewIsFit = false; // the view shows the whole run: a resize fits it again
 
     std::vector<std::pair<size_t, size_t>> m_matches; // sorted by start time
     std::vector<bool> m_matchName;                    // per string id

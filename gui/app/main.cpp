@@ -31,8 +31,9 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("files"),
-                                 QStringLiteral("Run files to open (*.ksr.h5), "
-                                                "or folded stacks to import"));
+                                 QStringLiteral("A run file to open (*.ksr.h5) or a profile to "
+                                                "import, and optionally a reference file "
+                                                "(.npy .npz .safetensors .h5) to compare with"));
     QCommandLineOption bench(QStringLiteral("bench-timeline"),
                              QStringLiteral("Print timeline frame times for RUN and exit."),
                              QStringLiteral("RUN"));
@@ -97,13 +98,6 @@ int main(int argc, char** argv) {
         return app.exec();
     }
     window.show();
-    for (const QString& file : parser.positionalArguments()) {
-        const QString suffix = QFileInfo(file).suffix().toLower();
-        if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5") ||
-            ks::data::looksLikeRunFile(file.toStdString()))
-            window.openRun(file);
-        else
-            window.importProfile(file);
-    }
+    window.openFiles(parser.positionalArguments()); // runs, profiles and reference files
     return app.exec();
 }

@@ -5,6 +5,7 @@
 #include "data/RunFile.h"
 #include "data/Summary.h"
 #include "data/analysis/KernelStats.h" // theoreticalOccupancy
+#include "data/analysis/Diagnosis.h"
 #include "data/export/CsvExport.h"
 
 #include <nlohmann/json.hpp>
@@ -225,27 +226,111 @@ struct Report {
     std::function<std::string(const Run&, const std::string& format, size_t limit)> render;
 };
 
+// "START:END" in ns.
+std::optional<TimeSpan> parseSpan(const std::string& text) {
+    const size_t colon = text.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    int64_t b = 0, e = 0;
+    const char* first = text.data();
+    const char* mid = first + colon;
+    const char* last = first + text.size();
+    const auto r1 = std::from_chars(first, mid, b);
+    const auto r2 = std::from_chars(mid + 1, last, e);
+    if (r1.ec != std::errc() || r1.ptr != mid || r2.ec != std::errc() || r2.ptr != last || e <= b)
+        return std::nullopt;
+    return TimeSpan{b, e};
+}
+
+// The utilization and diagnosis reports need whole tables (not the streamed kernel summary).
+int analysisReport(const std::string& path, const std::string& report, const std::string& format,
+                   const DiagnosisOptions& options) {
+    ReadOptions read;
+    read.tensorData = false;
+    read.samples = false;
+    if (report == "utilization") { // only the GPU tables' time, device and stream columns
+        read.onlyColumns = {"/strings", "/meta/devices"};
+        for (const char* table : {KernelTable::kPath, MemcpyTable::kPath, MemsetTable::kPath})
+            for (const char* c : {"start_ns", "end_ns", "device", "stream", "correlation"})
+                read.onlyColumns.push_back(std::string(table) + "/" + c);
+    }
+    auto run = readRun(path, read);
+    if (!run) {
+        std::fprintf(stderr, "kernscope-cli stats: %s\n", run.error().message.c_str());
+        return 2;
+    }
+    std::string out;
+    if (report == "utilization") {
+        const auto rows = computeUtilization(*run, options.span);
+        if (format == "csv") {
+            out = utilizationCsv(rows);
+        } else if (format == "json") {
+            out = "{\n\"utilization\": " + utilizationJson(rows) + "}\n";
+        } else {
+            TextTable t;
+            t.header = {"Busy (%)", "Busy",        "Span",           "Events",
+                        "Gaps",     "Longest gap", "Device / stream"};
+            for (const UtilizationRow& r : rows)
+                t.rows.push_back({percent(r.busyPercent), formatDuration(double(r.busyNs)),
+                                  formatDuration(double(r.spanNs)), std::to_string(r.events),
+                                  std::to_string(r.idleGaps),
+                                  formatDuration(double(r.longestGapNs)),
+                                  r.stream ? "  stream " + std::to_string(*r.stream)
+                                           : "device " + std::to_string(r.device) + " " +
+                                                 std::string(run->deviceName(r.device))});
+            out = "GPU utilization (" + path + ")\n\n" +
+                  (rows.empty() ? std::string("  (no GPU activity in this run)\n") : t.render());
+        }
+    } else {
+        const Diagnosis d = diagnose(*run, options);
+        out = format == "csv"    ? diagnosisCsv(d)
+              : format == "json" ? diagnosisJson(d)
+                                 : "Diagnosis (" + path + ")\n\n" + diagnosisText(d, *run);
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 2;
+}
+
 } // namespace
 
 int cmdStats(const Args& args) {
-    std::string path, report = "all", format = "table", limit = "0";
+    std::string path, report = "all", format = "table", limit = "0", span, steps;
     ArgParser p("stats",
                 "Print nsys-stats-like summaries of a run file: GPU kernels (with the most\n"
                 "common launch config), memory operations by kind, CUDA API calls and CPU "
                 "ranges.");
     p.positional("RUN", &path, "the run file (*.ksr.h5)");
     p.option("--report", &report, "NAME", "which summary (metrics: Nsight Compute metrics)",
-             {"kernels", "memcpy", "api", "ranges", "metrics", "all"});
+             {"kernels", "memcpy", "api", "ranges", "metrics", "all", "utilization", "diagnosis"});
     p.option("--format", &format, "FMT", "output format", {"table", "csv", "json"});
     p.option("--limit", &limit, "N", "show at most N rows per table (0: all)");
+    p.option("--span", &span, "START:END",
+             "utilization/diagnosis: only this span (ns from the run's origin)");
+    p.option("--steps", &steps, "REGEX",
+             "diagnosis: ranges that are steps (default: 'step N' and 'ProfilerStep#N')");
     p.epilog("Durations: Avg/Med/Min/Max in ns (csv/json) or human units (table); StdDev is the\n"
              "sample standard deviation (n-1), like nsys. Rows are sorted by total time.\n"
+             "'utilization' and 'diagnosis' are not part of 'all' (they read whole tables);\n"
+             "their metrics and rules are described in docs/DIAGNOSIS.md.\n"
              "example: kernscope-cli stats run.ksr.h5 --report kernels --format csv > kernels.csv");
     if (auto code = p.parse(args)) return *code;
     size_t rowLimit = 0;
     const auto [end, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), rowLimit);
     if (ec != std::errc() || end != limit.data() + limit.size())
         return p.fail("--limit needs a whole number >= 0, got '" + limit + "'");
+    if (report == "utilization" || report == "diagnosis") {
+        DiagnosisOptions options;
+        if (!span.empty()) {
+            options.span = parseSpan(span);
+            if (!options.span)
+                return p.fail("--span needs START:END in ns with END > START, got '" + span + "'");
+        }
+        std::string error;
+        if (!steps.empty() && !validStepPattern(steps, &error))
+            return p.fail("--steps is not a valid regular expression (" + error + "): '" + steps +
+                          "'");
+        options.stepPattern = steps;
+        return analysisReport(path, report, format, options);
+    }
 
     // The kernel table can have millions of rows: it is streamed from the file (all cores, no
     // whole columns in memory) rather than read into the run.

@@ -21,19 +21,52 @@ void resetPlot(QCustomPlot* plot, const QString& title) {
     plot->clearItems();
     plot->plotLayout()->clear();
     auto* rect = new QCPAxisRect(plot);
-    plot->plotLayout()->addElement(0, 0,
-                                   new QCPTextElement(plot, title, QFont("sans", 11, QFont::Bold)));
+    auto* heading = new QCPTextElement(plot, title, QFont("sans", 10, QFont::Bold));
+    heading->setMargins(QMargins(6, 4, 6, 2));
+    plot->plotLayout()->addElement(0, 0, heading);
     plot->plotLayout()->addElement(1, 0, rect);
     plot->xAxis = rect->axis(QCPAxis::atBottom);
     plot->yAxis = rect->axis(QCPAxis::atLeft);
     plot->xAxis2 = rect->axis(QCPAxis::atTop);
     plot->yAxis2 = rect->axis(QCPAxis::atRight);
-    plot->setBackground(Qt::white);
 }
 
 } // namespace
 
-void drawErrorHeatmap(QCustomPlot* plot, const ErrorGrid& grid, const QString& title) {
+void applyPlotPalette(QCustomPlot* plot) {
+    const QPalette pal = plot->palette();
+    const QColor bg = pal.color(QPalette::Base), fg = pal.color(QPalette::Text);
+    QColor grid = fg;
+    grid.setAlpha(45);
+    plot->setBackground(bg);
+    for (QCPAxisRect* rect : plot->axisRects()) {
+        rect->setBackground(bg);
+        for (QCPAxis* axis : rect->axes()) {
+            axis->setBasePen(QPen(fg, 1));
+            axis->setTickPen(QPen(fg, 1));
+            axis->setSubTickPen(QPen(fg, 1));
+            axis->setLabelColor(fg);
+            axis->setTickLabelColor(fg);
+            axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
+            axis->grid()->setSubGridPen(Qt::NoPen);
+        }
+    }
+    for (int i = 0; i < plot->plotLayout()->elementCount(); ++i) {
+        QCPLayoutElement* e = plot->plotLayout()->elementAt(i);
+        if (auto* text = qobject_cast<QCPTextElement*>(e)) text->setTextColor(fg);
+        if (auto* scale = qobject_cast<QCPColorScale*>(e)) {
+            QCPAxis* axis = scale->axis();
+            axis->setBasePen(QPen(fg, 1));
+            axis->setTickPen(QPen(fg, 1));
+            axis->setSubTickPen(QPen(fg, 1));
+            axis->setLabelColor(fg);
+            axis->setTickLabelColor(fg);
+        }
+    }
+}
+
+void drawErrorHeatmap(QCustomPlot* plot, const ErrorGrid& grid, const QString& title,
+                      const QString& scaleLabel) {
     resetPlot(plot, title);
     auto* rect = plot->axisRect();
     rect->setupFullAxesBox(true);
@@ -45,6 +78,7 @@ void drawErrorHeatmap(QCustomPlot* plot, const ErrorGrid& grid, const QString& t
                               : QString("rows"));
     plot->yAxis->setRangeReversed(true); // row 0 at the top, like a matrix
     if (grid.width <= 0 || grid.height <= 0) {
+        applyPlotPalette(plot);
         plot->replot();
         return;
     }
@@ -76,7 +110,7 @@ void drawErrorHeatmap(QCustomPlot* plot, const ErrorGrid& grid, const QString& t
     scale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     scale->axis()->setNumberFormat("eb");
     scale->axis()->setNumberPrecision(0);
-    scale->axis()->setLabel("|run - ref|");
+    scale->axis()->setLabel(scaleLabel);
     map->setColorScale(scale);
     map->setGradient(QCPColorGradient::gpThermal);
     map->setInterpolate(false);
@@ -86,12 +120,14 @@ void drawErrorHeatmap(QCustomPlot* plot, const ErrorGrid& grid, const QString& t
     scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     plot->xAxis->setRange(-0.5, double(grid.cols) - 0.5);
     plot->yAxis->setRange(-0.5, double(grid.rows) - 0.5);
+    applyPlotPalette(plot);
     plot->replot();
 }
 
 void drawErrorHistogram(QCustomPlot* plot, const ErrorHistogram& h, const QString& title,
                         double atol) {
-    resetPlot(plot, QString("%1 (exact: %2, non-finite: %3)")
+    // Two short lines rather than one long one: narrow plots cut a long title.
+    resetPlot(plot, QString("%1\nexact: %2 · non-finite: %3")
                         .arg(title)
                         .arg(qulonglong(h.exact))
                         .arg(qulonglong(h.nonFinite)));
@@ -133,6 +169,7 @@ void drawErrorHistogram(QCustomPlot* plot, const ErrorHistogram& h, const QStrin
     }
     plot->xAxis->setRange(x0, x1);
     plot->yAxis->setRange(0, maxCount * 1.15);
+    applyPlotPalette(plot);
     plot->replot();
 }
 

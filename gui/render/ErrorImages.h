@@ -13,8 +13,12 @@ namespace ks::gui {
 
 // Clears `plot` and draws the grid as a colour map on a logarithmic colour scale, with a colour
 // bar. Exact zeros are drawn in the lowest colour; +Inf (non-finite disagreements) in the highest.
-void drawErrorHeatmap(QCustomPlot* plot, const data::compare::ErrorGrid& grid,
-                      const QString& title);
+// `scaleLabel` names what the colours measure ("|run − ref|", "rel. error", "ULP").
+void drawErrorHeatmap(QCustomPlot* plot, const data::compare::ErrorGrid& grid, const QString& title,
+                      const QString& scaleLabel = QStringLiteral("|run − ref|"));
+// Colours of every axis, label, grid and title of `plot` from its widget palette (Base for the
+// background, Text for lines and labels), so plots follow a dark theme. Call before replot().
+void applyPlotPalette(QCustomPlot* plot);
 // Clears `plot` and draws bars of counts per log10 |error| bin, exact zeros and non-finite
 // elements counted in the title; a dashed line marks log10(atol) when atol > 0.
 void drawErrorHistogram(QCustomPlot* plot, const data::compare::ErrorHistogram& histogram,

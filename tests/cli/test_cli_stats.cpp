@@ -166,3 +166,151 @@ TEST_CASE("export writes Chrome JSON and CSV, import converts back", "[cli]") {
     REQUIRE(perf.exitCode == 0);
     CHECK_THAT(perf.output, Catch::Contains("(perf-script)") && Catch::Contains("1 samples"));
 }
+
+// ---- utilization and diagnosis reports, checked against pandas (tests/cli/check_diagnosis.py)
+// ----
+
+namespace {
+
+// Writes the utilization CSV and the diagnosis JSON of `run` and has pandas recompute them.
+void checkDiagnosisAgainstPandas(const std::string& run, const std::string& dir) {
+    const std::string csv = dir + "/utilization.csv", json = dir + "/diagnosis.json";
+    auto u = runCli({"stats", run, "--report", "utilization", "--format", "csv"});
+    REQUIRE(u.exitCode == 0);
+    std::ofstream(csv) << u.output;
+    auto d = runCli({"stats", run, "--report", "diagnosis", "--format", "json"});
+    REQUIRE(d.exitCode == 0);
+    std::ofstream(json) << d.output;
+    auto check = ks::test::runPython("cli/check_diagnosis.py", {run, csv, json});
+    INFO(check.output);
+    CHECK(check.exitCode == 0);
+}
+
+// Five steps of two kernels each, launched 5 µs after the step starts; step 3 runs an extra
+// 40 µs "slow_kernel" and a host synchronisation leaves the GPU idle in step 1.
+ks::data::Run stepRun() {
+    using namespace ks::data;
+    Run run;
+    run.info.backend = "cuda";
+    const uint32_t gpu = run.addDevice("gpu", "Test GPU");
+    const uint32_t launch = run.strings.intern("cudaLaunchKernel");
+    const uint32_t sync = run.strings.intern("cudaDeviceSynchronize");
+    uint32_t correlation = 1;
+    auto kernel = [&](int64_t apiStart, int64_t start, int64_t end, const char* name,
+                      uint32_t stream) {
+        run.api.start_ns.push_back(apiStart);
+        run.api.end_ns.push_back(apiStart + 3000);
+        run.api.thread.push_back(1);
+        run.api.correlation.push_back(correlation);
+        run.api.name.push_back(launch);
+        run.api.return_value.push_back(0);
+        auto& k = run.kernels;
+        k.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
+        k.start_ns.back() = start;
+        k.end_ns.back() = end;
+        k.device.back() = gpu;
+        k.stream.back() = stream;
+        k.correlation.back() = correlation++;
+        k.name.back() = run.strings.intern(name);
+        k.block_x.back() = 256, k.block_y.back() = 1, k.block_z.back() = 1;
+        k.grid_x.back() = 80, k.grid_y.back() = 1, k.grid_z.back() = 1;
+    };
+    int64_t t = 0;
+    for (int step = 0; step < 5; ++step) {
+        const int64_t length = step == 3 ? 150'000 : 60'000;
+        run.ranges.start_ns.push_back(t);
+        run.ranges.end_ns.push_back(t + length);
+        run.ranges.thread.push_back(1);
+        run.ranges.depth.push_back(0);
+        run.ranges.name.push_back(run.strings.intern("step " + std::to_string(step)));
+        run.ranges.category.push_back(0);
+        kernel(t + 1000, t + 5000, t + 25'000, "gemm", 7);
+        kernel(t + 2000, t + 20'000, t + 45'000, "relu", 8); // overlaps gemm on another stream
+        if (step == 3) kernel(t + 4000, t + 60'000, t + 100'000, "slow_kernel", 7);
+        if (step == 1) {
+            run.api.start_ns.push_back(t + 30'000);
+            run.api.end_ns.push_back(t + 50'000);
+            run.api.thread.push_back(1);
+            run.api.correlation.push_back(0);
+            run.api.name.push_back(sync);
+            run.api.return_value.push_back(0);
+        }
+        t += length;
+    }
+    return run;
+}
+
+} // namespace
+
+TEST_CASE("stats --report utilization prints the documented CSV columns", "[cli][diagnosis]") {
+    const std::string dir = ks::test::scratchDir("cli_utilization");
+    const std::string path = dir + "/steps.ksr.h5";
+    REQUIRE(ks::data::writeRun(stepRun(), path).ok());
+    auto r = runCli({"stats", path, "--report", "utilization", "--format", "csv"});
+    REQUIRE(r.exitCode == 0);
+    // Device 0: union of [5,45) µs per 60 µs step (+ the slow kernel in step 3) over the span
+    // from the first kernel start (5 µs) to the last kernel end.
+    CHECK_THAT(r.output, Catch::StartsWith("device,stream,busy_ns,span_ns,busy_percent\n0,,"));
+    CHECK(lineCount(r.output) == 4); // header, device, streams 7 and 8
+    CHECK_THAT(r.output, Catch::Contains("\n0,7,"));
+    CHECK_THAT(r.output, Catch::Contains("\n0,8,"));
+    auto bad = runCli({"stats", path, "--report", "diagnosis", "--span", "9:3"});
+    CHECK(bad.exitCode == 2);
+    CHECK_THAT(bad.output, Catch::Contains("--span needs START:END"));
+    auto badSteps = runCli({"stats", path, "--report", "diagnosis", "--steps", "step ("});
+    CHECK(badSteps.exitCode == 2);
+    CHECK(lineCount(badSteps.output) == 1);
+}
+
+TEST_CASE("diagnosis finds the outlier step, what it spent its time on, and the sync gap",
+          "[cli][diagnosis]") {
+    const std::string dir = ks::test::scratchDir("cli_diagnosis_steps");
+    const std::string path = dir + "/steps.ksr.h5";
+    REQUIRE(ks::data::writeRun(stepRun(), path).ok());
+    auto r = runCli({"stats", path, "--report", "diagnosis", "--format", "json"});
+    REQUIRE(r.exitCode == 0);
+    const auto j = nlohmann::json::parse(r.output);
+    REQUIRE(j["steps"]["steps"].size() == 5);
+    CHECK(j["steps"]["median_ns"] == 60000.0);
+    CHECK(j["steps"]["steps"][3]["outlier"] == true);
+    CHECK(j["steps"]["steps"][3]["differs"][0]["what"] == "kernel slow_kernel");
+    CHECK(j["steps"]["steps"][3]["differs"][0]["extra_ns"] == 40000);
+    bool outlierRule = false;
+    for (const auto& f : j["findings"]) outlierRule |= f["rule"] == "outlier-steps";
+    CHECK(outlierRule);
+    const auto& b = j["breakdown"][0];
+    CHECK(b["idle_sync_ns"] == 20000); // the gap [105, 125) µs overlaps the sync call in step 1
+    CHECK(j["launch"]["matched"] == 11);
+    // A custom step pattern: only step 3.
+    auto custom =
+        runCli({"stats", path, "--report", "diagnosis", "--format", "json", "--steps", "^step 3$"});
+    REQUIRE(custom.exitCode == 0);
+    CHECK(nlohmann::json::parse(custom.output)["steps"]["steps"].size() == 1);
+    checkDiagnosisAgainstPandas(path, dir);
+}
+
+TEST_CASE("diagnosis of a synthetic run matches pandas", "[cli][diagnosis]") {
+    const std::string dir = ks::test::scratchDir("cli_diagnosis_synthetic");
+    checkDiagnosisAgainstPandas(syntheticRunFile(), dir);
+    auto table = runCli({"stats", syntheticRunFile(), "--report", "diagnosis"});
+    CHECK(table.exitCode == 0);
+    CHECK_THAT(table.output, Catch::Contains("Launch overhead"));
+    auto csv = runCli({"stats", syntheticRunFile(), "--report", "diagnosis", "--format", "csv"});
+    CHECK_THAT(csv.output, Catch::StartsWith("# breakdown\n"));
+}
+
+TEST_CASE("diagnosis of an imported real Kineto trace matches pandas", "[cli][diagnosis]") {
+    const std::string trace = std::string(KS_TESTS_SOURCE_DIR) +
+                              "/../../shared/thirdparty/kineto/hta_a100_simple_add_trace.json.gz";
+    if (!std::filesystem::exists(trace)) {
+        std::fprintf(stderr, "skipped: %s is absent\n", trace.c_str());
+        std::exit(77);
+    }
+    const std::string dir = ks::test::scratchDir("cli_diagnosis_kineto");
+    REQUIRE(ks::test::runCommand("gzip -dc " + ks::test::shellQuote(trace) + " > " + dir +
+                                 "/trace.json")
+                .exitCode == 0);
+    auto imported = runCli({"import", dir + "/trace.json", "-o", dir + "/kineto.ksr.h5"});
+    REQUIRE(imported.exitCode == 0);
+    checkDiagnosisAgainstPandas(dir + "/kineto.ksr.h5", dir);
+}

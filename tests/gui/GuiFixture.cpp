@@ -24,7 +24,10 @@ void ensureApp() {
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
                        QString::fromStdString(scratchDir("settings-" + std::to_string(getpid()))));
-    static QApplication app(argc, argv);
+    // Never destroyed: a static QApplication is torn down after the platform plugin's own
+    // statics, and shown widgets leave input devices whose destructors then crash at exit.
+    static QApplication* app = new QApplication(argc, argv);
+    (void)app;
     QApplication::setOrganizationName(QStringLiteral("KernscopeTests"));
     QApplication::setApplicationName(QStringLiteral("test_gui"));
 }

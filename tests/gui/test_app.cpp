@@ -4,6 +4,7 @@
 #include "GuiFixture.h"
 #include "TestSupport.h"
 #include "data/RunFile.h"
+#include "data/analysis/KernelStats.h"
 #include "gui/app/FlamePage.h"
 #include "gui/app/KernelStatsModel.h"
 #include "gui/app/KernelsPage.h"
@@ -11,7 +12,6 @@
 #include "gui/app/MemoryPage.h"
 #include "gui/app/MemoryStatsModel.h"
 #include "gui/app/RecordDialog.h"
-#include "data/analysis/KernelStats.h"
 #include "gui/app/SummaryPage.h"
 #include "gui/app/TensorsPage.h"
 #include "gui/app/TimelinePage.h"
@@ -48,7 +48,8 @@ struct OpenWindow {
         REQUIRE(window.lastError().toStdString() == "");
         REQUIRE(ks::test::waitUntil([&] {
             return !window.kernelsPage()->computing() && !window.flamePage()->building() &&
-                   window.memoryPage()->model()->rowCount() > 0;
+                   window.memoryPage()->model()->rowCount() > 0 &&
+                   !window.summaryPage()->analysing();
         }));
     }
 };

@@ -1,6 +1,7 @@
 // Timeline: LOD folding, pixel <-> time mapping, hit testing, search and stepping.
 #include "GuiFixture.h"
 #include "TestSupport.h"
+#include "data/analysis/Diagnosis.h"
 #include "gui/app/TimelineData.h"
 #include "gui/app/TimelineView.h"
 
@@ -8,6 +9,9 @@
 
 #include <QImage>
 #include <QRegularExpression>
+
+#include <algorithm>
+#include <optional>
 
 using namespace ks;
 using namespace ks::gui;
@@ -59,7 +63,7 @@ TEST_CASE("LOD folds narrow events into counted blocks", "[gui][timeline]") {
     std::vector<DrawItem> items;
     const int width = 1000;
     const double nsPerPx = 120.0 * n / width; // 100 events per pixel
-    data->layoutRow(0, 0, nsPerPx, width, items);
+    data->layoutRow(1, 0, nsPerPx, width, items);
     // Few primitives, and together they account for every event exactly once.
     REQUIRE(!items.empty());
     REQUIRE(items.size() <= size_t(width / TimelineData::kMinPx) + 2);
@@ -75,16 +79,16 @@ TEST_CASE("LOD folds narrow events into counted blocks", "[gui][timeline]") {
     REQUIRE(items.front().count > 1);
 
     // Zoomed in so each event is 12 px wide: nothing folds, positions are exact.
-    data->layoutRow(0, 120.0 * 500, 10.0, width, items);
+    data->layoutRow(1, 120.0 * 500, 10.0, width, items);
     REQUIRE(items.size() >= 80);
     for (const auto& it : items) {
         REQUIRE(it.count == 1);
-        const double start = double(data->rows()[0].start[it.first]);
+        const double start = double(data->rows()[1].start[it.first]);
         REQUIRE(it.x0 == Approx((start - 120.0 * 500) / 10.0));
         REQUIRE(it.x1 - it.x0 == Approx(10.0));
     }
     // The first drawn event is the first one overlapping the window (binary search).
-    REQUIRE(data->rows()[0].end[items.front().first] > 120 * 500);
+    REQUIRE(data->rows()[1].end[items.front().first] > 120 * 500);
     REQUIRE(items.front().first == 500);
 }
 
@@ -103,7 +107,7 @@ TEST_CASE("LOD keeps wide events separate from folded neighbours", "[gui][timeli
     add(500, 5500);                                       // one wide event
     auto data = TimelineData::build(run);
     std::vector<DrawItem> items;
-    data->layoutRow(0, 0, 10.0, 600, items); // 1 px = 10 ns: tiny ones are 0.5 px
+    data->layoutRow(1, 0, 10.0, 600, items); // 1 px = 10 ns: tiny ones are 0.5 px
     REQUIRE(items.size() >= 2);
     REQUIRE(items.back().count == 1);
     REQUIRE(items.back().first == 50);
@@ -134,10 +138,10 @@ TEST_CASE("timeline view maps pixels to time and hits events", "[gui][timeline]"
 
     // The event at t = 12000..13000 sits at x = label + 100..150 (before the zoom: redo view).
     view.setView(10000.0, 20.0);
-    const int rowY = view.rowTop(0) + 10;
+    const int rowY = view.rowTop(1) + 10;
     size_t row = 99, index = 99;
     REQUIRE(view.hitTest(QPoint(view.labelWidth() + 120, rowY), row, index));
-    REQUIRE(row == 0);
+    REQUIRE(row == 1); // row 0 is the device's utilisation track
     REQUIRE(index == 6);
     REQUIRE_FALSE(view.hitTest(QPoint(view.labelWidth() + 175, rowY), row, index)); // in the gap
 
@@ -215,4 +219,139 @@ TEST_CASE("collapsing a group hides its rows", "[gui][timeline]") {
     REQUIRE(view.drawList(0).empty());
     view.setGroupCollapsed(group, false);
     REQUIRE(view.rowTop(0) > 0);
+}
+
+// ---- Coverage (union of intervals), utilisation track, span statistics, first view ----
+
+namespace {
+
+// Busy ns of `run`'s kernels on `stream` in [a, b), by brute force over a 1 ns grid.
+int64_t bruteBusy(const data::Run& run, std::optional<uint32_t> stream, int64_t a, int64_t b) {
+    std::vector<char> covered(size_t(b - a), 0);
+    const auto& k = run.kernels;
+    for (size_t i = 0; i < k.size(); ++i) {
+        if (stream && k.stream[i] != *stream) continue;
+        for (int64_t t = std::max(a, k.start_ns[i]); t < std::min(b, k.end_ns[i]); ++t)
+            covered[size_t(t - a)] = 1;
+    }
+    return std::count(covered.begin(), covered.end(), 1);
+}
+
+// Two streams with random, partly overlapping events (overlaps inside a stream too).
+std::shared_ptr<const data::Run> overlappingRun() {
+    auto run = std::make_shared<data::Run>();
+    run->addDevice("gpu", "Test GPU");
+    const uint32_t name = run->strings.intern("k");
+    uint64_t x = 12345;
+    auto next = [&] { return (x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+    auto& k = run->kernels;
+    for (int i = 0; i < 400; ++i) {
+        k.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
+        k.start_ns.back() = int64_t(next() % 20000);
+        k.end_ns.back() = k.start_ns.back() + int64_t(next() % 300);
+        k.stream.back() = uint32_t(next() % 2);
+        k.name.back() = name;
+    }
+    return run;
+}
+
+} // namespace
+
+TEST_CASE("row coverage is the union of intervals in any window", "[gui][timeline]") {
+    auto run = overlappingRun();
+    auto data = TimelineData::build(run);
+    const auto& rows = data->rows();
+    REQUIRE(rows.size() == 3);
+    REQUIRE(rows[0].kind == RowKind::Utilization); // above the device's streams
+    REQUIRE(rows[1].kind == RowKind::Device);
+    REQUIRE(rows[0].size() == 0); // no events: search, hit tests and layout skip it
+    for (auto [a, b] : {std::pair<int64_t, int64_t>{0, 20400},
+                        {1000, 1500},
+                        {7777, 7790},
+                        {19990, 20500},
+                        {-50, 30}}) {
+        INFO(a << ".." << b);
+        const int64_t lo = std::max<int64_t>(a, 0);
+        REQUIRE(rows[0].busyBetween(a, b) == bruteBusy(*run, std::nullopt, lo, b));
+        REQUIRE(rows[1].busyBetween(a, b) == bruteBusy(*run, rows[1].stream, lo, b));
+        REQUIRE(rows[2].busyBetween(a, b) == bruteBusy(*run, rows[2].stream, lo, b));
+    }
+    // The sweeping form with a hint (what painting uses) agrees, whatever the hint says.
+    for (const auto& row : rows)
+        for (size_t guess : {size_t(0), size_t(7), size_t(100000)}) {
+            size_t hint = guess;
+            for (int64_t t = -100; t < 21000; t += 37) {
+                REQUIRE(row.busyBefore(t, hint) == row.busyBefore(t));
+                hint += 3; // a wrong guess must not matter
+            }
+        }
+    // The same figure as the data layer's utilisation (checked against pandas in test_cli).
+    const auto util = data::computeUtilization(*run);
+    const data::TimeSpan span = data::gpuSpan(*run);
+    REQUIRE(rows[0].busyBetween(span.begin, span.end) == util[0].busyNs);
+}
+
+TEST_CASE("folded blocks are drawn by coverage: a half-idle stretch looks half full",
+          "[gui][timeline]") {
+    ks::test::ensureApp();
+    // 100 ns busy, 100 ns idle, 20000 times: at 1 px = 2 µs every column is 50 % busy.
+    TimelineView view;
+    view.resize(1200, 300);
+    view.setData(TimelineData::build(denseRun(20000, 100, 100)));
+    view.setView(0, 2000.0);
+    const int top = view.rowTop(1);
+    QImage image(1200, 300, QImage::Format_ARGB32_Premultiplied);
+    view.renderTo(image);
+    const int x = view.labelWidth() + 300;
+    // The lane is 16 px high: the bottom half is the block colour, the top half only a tint.
+    const QColor upper = image.pixelColor(x, top + 4), lower = image.pixelColor(x, top + 15);
+    REQUIRE(upper != lower);
+    REQUIRE(lower.hsvSaturation() > upper.hsvSaturation());
+    // The utilisation track says 50 %.
+    const auto& u = view.data()->rows()[0];
+    REQUIRE(u.busyBetween(0, 4'000'000) == 2'000'000);
+}
+
+TEST_CASE("span details list busy %, events and gaps per stream and per device",
+          "[gui][timeline]") {
+    ks::test::ensureApp();
+    auto run = overlappingRun();
+    TimelineView view;
+    view.resize(1200, 400);
+    view.setData(TimelineData::build(run));
+    const QString html = view.describeSpan(1000, 9000);
+    REQUIRE(html.contains(QStringLiteral("all streams")));
+    REQUIRE(html.contains(QStringLiteral("Stream 0")));
+    REQUIRE(html.contains(QStringLiteral("Stream 1")));
+    const double busy = 100.0 * double(bruteBusy(*run, std::nullopt, 1000, 9000)) / 8000.0;
+    REQUIRE(html.contains(QString::number(busy, 'f', 1)));
+}
+
+TEST_CASE("the first view fits the run at the final size; flows stay in the track area",
+          "[gui][timeline]") {
+    ks::test::ensureApp();
+    auto run = std::make_shared<data::Run>(ks::test::makeGuiRun(600));
+    TimelineView view;
+    view.resize(500, 400); // laid out before the window has its size
+    view.show();
+    view.setData(TimelineData::build(run));
+    view.resize(1600, 700);
+    const double fitNsPerPx =
+        double(view.data()->end() - view.data()->begin()) * 1.02 / view.eventAreaWidth();
+    REQUIRE(view.nsPerPx() == Approx(fitNsPerPx));
+
+    // A kernel selected with its API call scrolled off to the left: the arrow is clipped at the
+    // label column, not drawn over it.
+    size_t row = 0, index = 0;
+    REQUIRE(view.data()->locate({EventSource::Kernel, 200}, row, index));
+    view.selectEvent(row, index, false);
+    const int64_t kernelStart = view.data()->rows()[row].start[index];
+    view.setView(double(kernelStart) - 20.0 * 10, 20.0);
+    QImage image(1600, 700, QImage::Format_ARGB32_Premultiplied);
+    view.renderTo(image);
+    for (int y = 0; y < 700; ++y)
+        for (int x = 0; x < view.labelWidth() - 1; ++x)
+            REQUIRE(image.pixelColor(x, y) != QColor(255, 87, 34));
+    // Details show exact times.
+    REQUIRE(view.describeEvent(row, index).contains(QStringLiteral(" ns)")));
 }
