@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
 #include <mutex>
 #include <poll.h>
 #include <set>
@@ -45,10 +46,11 @@ struct Walk {
     std::string problem; // set only for what must stop the open (external links)
 };
 
-// Reads one attribute the way h5::readStringAttr / readIntAttr would, and number arrays whole.
-// HDF5 errors are ignored: the in-process reader reports them itself; the walk only has to touch
-// every byte of metadata the reader may touch.
-void readAttribute(hid_t obj, const char* name, uint64_t fileSize) {
+// Reads one attribute the way h5::readStringAttr / readIntAttr would: variable-length strings
+// (through the global heap, where libhdf5 crashes on corrupt files), fixed-length strings and
+// integer scalars; the readers touch no other attribute. HDF5 errors are ignored: the in-process
+// reader reports them itself; the walk only has to touch what the reader may touch.
+void readAttribute(hid_t obj, const char* name, uint64_t fileSize, hid_t vlenString) {
     Handle attr(H5Aopen(obj, name, H5P_DEFAULT));
     if (!attr.valid()) return;
     Handle type(H5Aget_type(attr));
@@ -59,28 +61,25 @@ void readAttribute(hid_t obj, const char* name, uint64_t fileSize) {
     if (cls == H5T_STRING && H5Tis_variable_str(type) > 0) {
         // Each string is a global heap reference of at least 16 bytes in the file.
         if (!checkedBytes(uint64_t(points), 16, fileSize)) return;
-        Handle mtype(H5Tcopy(H5T_C_S1));
-        H5Tset_size(mtype, H5T_VARIABLE);
-        H5Tset_cset(mtype, H5Tget_cset(type));
         std::vector<char*> strings(size_t(points), nullptr);
-        if (H5Aread(attr, mtype, strings.data()) >= 0)
-            H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, strings.data());
+        H5Tset_cset(vlenString, H5Tget_cset(type));
+        if (H5Aread(attr, vlenString, strings.data()) >= 0)
+            H5Dvlen_reclaim(vlenString, space, H5P_DEFAULT, strings.data());
         return;
     }
-    if (cls != H5T_STRING && cls != H5T_INTEGER && cls != H5T_FLOAT) return; // never read
-    const size_t size = H5Tget_size(type);
-    const auto bytes = checkedBytes(uint64_t(points), size, H5Aget_storage_size(attr));
-    if (!bytes || size == 0) return;
-    std::vector<unsigned char> buffer(static_cast<size_t>(*bytes));
-    Handle mtype(H5Tcopy(type));
-    H5Aread(attr, mtype, buffer.data());
-    if (cls == H5T_INTEGER && points == 1) { // readIntAttr's conversion
+    if (points != 1) return; // the readers want scalars
+    if (cls == H5T_INTEGER) {
         int64_t v = 0;
         H5Aread(attr, H5T_NATIVE_INT64, &v);
+    } else if (cls == H5T_STRING) {
+        const size_t size = H5Tget_size(type);
+        if (size == 0 || size > H5Aget_storage_size(attr)) return;
+        std::vector<char> text(size);
+        H5Aread(attr, type, text.data());
     }
 }
 
-void readAttributes(hid_t obj, uint64_t fileSize) {
+void readAttributes(hid_t obj, uint64_t fileSize, hid_t vlenString) {
     std::vector<std::string> names;
     H5Aiterate2(
         obj, H5_INDEX_NAME, H5_ITER_INC, nullptr,
@@ -91,7 +90,7 @@ void readAttributes(hid_t obj, uint64_t fileSize) {
             return 0;
         },
         &names);
-    for (const auto& name : names) readAttribute(obj, name.c_str(), fileSize);
+    for (const auto& name : names) readAttribute(obj, name.c_str(), fileSize, vlenString);
 }
 
 // Type, extent, layout, filters and the whole chunk index of a dataset.
@@ -159,6 +158,8 @@ Status walkMetadata(const std::string& path) {
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file.valid()) return Error{path + ": cannot open: " + lastErrorMessage()};
     Walk walk{file, uint64_t(st.st_size), {}, {"/"}, {}};
+    Handle vlenString(H5Tcopy(H5T_C_S1));
+    H5Tset_size(vlenString, H5T_VARIABLE);
     size_t objects = 0;
     while (!walk.pending.empty() && walk.problem.empty() && objects < kMaxObjects) {
         const std::string objectPath = std::move(walk.pending.back());
@@ -169,7 +170,7 @@ Status walkMetadata(const std::string& path) {
         if (H5Oget_info2(obj, &info, H5O_INFO_BASIC) < 0) continue;
         if (!walk.visited.insert(info.addr).second) continue; // hard-link cycles
         ++objects;
-        readAttributes(obj, walk.fileSize);
+        readAttributes(obj, walk.fileSize, vlenString);
         if (info.type == H5O_TYPE_DATASET) readDataset(obj);
         if (info.type == H5O_TYPE_GROUP) queueLinks(obj, objectPath, walk);
     }
@@ -282,15 +283,24 @@ std::mutex& probeLock() {
     static std::mutex m;
     return m;
 }
-std::set<FileKey>& passedFiles() {
-    static std::set<FileKey> s;
-    return s;
+// Results per file identity: "" for a pass, else the error. A failure to start the probe is not
+// remembered.
+std::map<FileKey, std::string>& knownFiles() {
+    static std::map<FileKey, std::string> m;
+    return m;
 }
 
-Status runProbe(const std::string& path, const ProbeLimits& limits) {
+struct ProbeOutcome {
+    ProbeOutcome(Status s = {}, bool keep = true) : status(std::move(s)), remember(keep) {}
+    ProbeOutcome(Error e, bool keep = true) : status(std::move(e)), remember(keep) {}
+    Status status;
+    bool remember;
+};
+
+ProbeOutcome runProbe(const std::string& path, const ProbeLimits& limits) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
-        return Error{path + ": cannot start the HDF5 probe: " + std::strerror(errno)};
+        return {Error{path + ": cannot start the HDF5 probe: " + std::strerror(errno)}, false};
     const uint64_t parentResident = residentBytes(getpid());
     const auto started = std::chrono::steady_clock::now();
     const pid_t pid = forkHoldingHdf5Lock([&] {
@@ -301,7 +311,7 @@ Status runProbe(const std::string& path, const ProbeLimits& limits) {
         const int e = errno;
         close(fds[0]);
         close(fds[1]);
-        return Error{path + ": cannot start the HDF5 probe: " + std::strerror(e)};
+        return {Error{path + ": cannot start the HDF5 probe: " + std::strerror(e)}, false};
     }
     close(fds[1]);
     std::string message;
@@ -363,15 +373,16 @@ Status probeFile(const std::string& path, const ProbeLimits& limits) {
                       st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
     // One probe at a time, so that two threads opening one file fork one child.
     std::lock_guard lock(probeLock());
-    if (passedFiles().count(key)) return {};
-    Status s = runProbe(path, limits);
-    if (s) passedFiles().insert(key);
-    return s;
+    if (auto known = knownFiles().find(key); known != knownFiles().end())
+        return known->second.empty() ? Status{} : Status{Error{known->second}};
+    ProbeOutcome outcome = runProbe(path, limits);
+    if (outcome.remember) knownFiles()[key] = outcome.status.message();
+    return outcome.status;
 }
 
 void forgetProbes() {
     std::lock_guard lock(probeLock());
-    passedFiles().clear();
+    knownFiles().clear();
 }
 
 } // namespace ks::data::h5

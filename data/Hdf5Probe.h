@@ -20,9 +20,9 @@ struct ProbeLimits {
     uint64_t memoryBytes = 1ull << 30; // resident memory the child may add
 };
 
-// Probes `path` (see above). A passing result is remembered for the file's identity (device,
-// inode, size, modification and change times), so opening the same unchanged file again costs a
-// stat() only.
+// Probes `path` (see above). The result is remembered for the file's identity (device, inode,
+// size, modification and change times), so opening the same unchanged file again costs a stat()
+// only (failures included: call forgetProbes() to try again).
 Status probeFile(const std::string& path, const ProbeLimits& limits = {});
 
 // Forgets remembered results (tests and fuzzers that rewrite one file in place call this).

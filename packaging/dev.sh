@@ -101,7 +101,7 @@ run_sanitize() {
     if [ ! -f "$dir/build.ninja" ]; then
         log "configuring $dir (ASan + UBSan)"
         cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKS_SANITIZE=ON \
-            "${NON_GUI[@]}" >/dev/null
+            -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${NON_GUI[@]}" >/dev/null
     fi
     # Without the GUI, CUDA and benchmarks, "all" is the library, the CLI, the engine, the
     # non-GUI tests and the fuzz targets' replay executables.
