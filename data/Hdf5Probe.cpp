@@ -260,16 +260,25 @@ template <class Child> pid_t forkHoldingHdf5Lock(Child&& child) {
         Child* child;
         pid_t pid = -2;
     } ctx{&child};
-    H5open();
-    H5Isearch(
-        H5I_GENPROP_CLS, // the predefined property list classes always exist
-        [](void*, hid_t, void* p) -> int {
-            auto& c = *static_cast<Ctx*>(p);
-            c.pid = fork();
-            if (c.pid == 0) (*c.child)();
-            return 1; // stop after the first
-        },
-        &ctx);
+    // H5Isearch calls back under the library lock, but only for application-defined ID types:
+    // one such type with one object, registered once.
+    static const H5I_type_t idType = [] {
+        silenceErrors();
+        static int anchor = 0;
+        const H5I_type_t type = H5Iregister_type(1, 0, nullptr);
+        if (type != H5I_BADID) H5Iregister(type, &anchor);
+        return type;
+    }();
+    if (idType != H5I_BADID)
+        H5Isearch(
+            idType,
+            [](void*, hid_t, void* p) -> int {
+                auto& c = *static_cast<Ctx*>(p);
+                c.pid = fork();
+                if (c.pid == 0) (*c.child)();
+                return 1; // stop after the first
+            },
+            &ctx);
     if (ctx.pid == -2) { // no callback: fork without the lock
         ctx.pid = fork();
         if (ctx.pid == 0) child();

@@ -185,9 +185,12 @@ TEST_CASE("a global heap that crashes or hangs libhdf5 is reported, the process 
         ks::test::sourcePath("fuzz/regressions/runfile/global-heap-object-size-crash.h5");
     auto run = readRun(crash);
     REQUIRE_FALSE(run.ok());
-    CHECK(run.error().message == crash + ": corrupt HDF5 file: the HDF5 library crashed (SIGSEGV) "
-                                         "reading its metadata in an isolated probe; the file was "
-                                         "not opened");
+    // SIGSEGV; under AddressSanitizer the child reports it and aborts (SIGABRT).
+    INFO(run.error().message);
+    CHECK(run.error().message.rfind(crash + ": corrupt HDF5 file: the HDF5 library crashed (SIG",
+                                    0) == 0);
+    CHECK(run.error().message.find(") reading its metadata in an isolated probe; the file was not "
+                                   "opened") != std::string::npos);
     CHECK_FALSE(looksLikeRunFile(crash));
     auto refs = readReferenceFile(crash);
     REQUIRE_FALSE(refs.ok());
