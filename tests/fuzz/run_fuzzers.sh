@@ -64,8 +64,8 @@ for name in "${names[@]}"; do
         >"$work/fuzz.log" 2>&1
     rc=$?
     took=$(($(date +%s) - start))
-    execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/fuzz.log" | grep -o '[0-9]*$')"
-    rate="$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$work/fuzz.log" | grep -o '[0-9]*$')"
+    execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/fuzz.log" | tail -1 | grep -o '[0-9]*$')"
+    rate="$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$work/fuzz.log" | tail -1 | grep -o '[0-9]*$')"
     cov="$(grep -o 'cov: [0-9]*' "$work/fuzz.log" | tail -1 | grep -o '[0-9]*')"
     result=ok
     if [ $rc -ne 0 ]; then
