@@ -1,5 +1,7 @@
 #include "data/Hdf5.h"
 
+#include "data/Checked.h"
+
 #include <mutex>
 
 namespace ks::data::h5 {
@@ -30,7 +32,6 @@ bool exists(hid_t loc, const std::string& path) {
     }
     return H5Oexists_by_name(loc, path.c_str(), H5P_DEFAULT) > 0;
 }
-
 
 bool writeStringAttr(hid_t obj, const char* name, const std::string& value) {
     Handle type(H5Tcopy(H5T_C_S1));
@@ -69,7 +70,9 @@ std::optional<std::string> readStringAttr(hid_t obj, const char* name) {
         return s;
     }
     // Fixed-length string (NumPy bytes attributes written by h5py).
+    // The declared size must fit in what the attribute stores.
     const size_t n = H5Tget_size(ftype);
+    if (n == 0 || n > H5Aget_storage_size(attr)) return std::nullopt;
     std::string s(n, '\0');
     Handle mtype(H5Tcopy(H5T_C_S1));
     H5Tset_size(mtype, n);
@@ -101,18 +104,30 @@ static Handle halfType() {
 
 Handle fileTypeFor(DType t) {
     switch (t) {
-    case DType::F16: return halfType();
-    case DType::BF16: return Handle(H5Tcopy(H5T_STD_U16LE)); // raw bits; "dtype" attr says bf16
-    case DType::F32: return Handle(H5Tcopy(H5T_IEEE_F32LE));
-    case DType::F64: return Handle(H5Tcopy(H5T_IEEE_F64LE));
-    case DType::I8: return Handle(H5Tcopy(H5T_STD_I8LE));
-    case DType::I16: return Handle(H5Tcopy(H5T_STD_I16LE));
-    case DType::I32: return Handle(H5Tcopy(H5T_STD_I32LE));
-    case DType::I64: return Handle(H5Tcopy(H5T_STD_I64LE));
-    case DType::U8: return Handle(H5Tcopy(H5T_STD_U8LE));
-    case DType::U16: return Handle(H5Tcopy(H5T_STD_U16LE));
-    case DType::U32: return Handle(H5Tcopy(H5T_STD_U32LE));
-    case DType::U64: return Handle(H5Tcopy(H5T_STD_U64LE));
+    case DType::F16:
+        return halfType();
+    case DType::BF16:
+        return Handle(H5Tcopy(H5T_STD_U16LE)); // raw bits; "dtype" attr says bf16
+    case DType::F32:
+        return Handle(H5Tcopy(H5T_IEEE_F32LE));
+    case DType::F64:
+        return Handle(H5Tcopy(H5T_IEEE_F64LE));
+    case DType::I8:
+        return Handle(H5Tcopy(H5T_STD_I8LE));
+    case DType::I16:
+        return Handle(H5Tcopy(H5T_STD_I16LE));
+    case DType::I32:
+        return Handle(H5Tcopy(H5T_STD_I32LE));
+    case DType::I64:
+        return Handle(H5Tcopy(H5T_STD_I64LE));
+    case DType::U8:
+        return Handle(H5Tcopy(H5T_STD_U8LE));
+    case DType::U16:
+        return Handle(H5Tcopy(H5T_STD_U16LE));
+    case DType::U32:
+        return Handle(H5Tcopy(H5T_STD_U32LE));
+    case DType::U64:
+        return Handle(H5Tcopy(H5T_STD_U64LE));
     case DType::Bool: {
         // h5py's bool: an int8 enum FALSE=0, TRUE=1.
         Handle e(H5Tenum_create(H5T_NATIVE_INT8));
@@ -130,19 +145,32 @@ Handle memTypeFor(DType t) {
     // Our tensors are little-endian in memory like the machines we run on; the half type and
     // the bool enum are used as they are, the rest as native types.
     switch (t) {
-    case DType::F16: return halfType();
-    case DType::Bool: return fileTypeFor(DType::Bool);
-    case DType::BF16: return Handle(H5Tcopy(H5T_NATIVE_UINT16));
-    case DType::F32: return Handle(H5Tcopy(H5T_NATIVE_FLOAT));
-    case DType::F64: return Handle(H5Tcopy(H5T_NATIVE_DOUBLE));
-    case DType::I8: return Handle(H5Tcopy(H5T_NATIVE_INT8));
-    case DType::I16: return Handle(H5Tcopy(H5T_NATIVE_INT16));
-    case DType::I32: return Handle(H5Tcopy(H5T_NATIVE_INT32));
-    case DType::I64: return Handle(H5Tcopy(H5T_NATIVE_INT64));
-    case DType::U8: return Handle(H5Tcopy(H5T_NATIVE_UINT8));
-    case DType::U16: return Handle(H5Tcopy(H5T_NATIVE_UINT16));
-    case DType::U32: return Handle(H5Tcopy(H5T_NATIVE_UINT32));
-    case DType::U64: return Handle(H5Tcopy(H5T_NATIVE_UINT64));
+    case DType::F16:
+        return halfType();
+    case DType::Bool:
+        return fileTypeFor(DType::Bool);
+    case DType::BF16:
+        return Handle(H5Tcopy(H5T_NATIVE_UINT16));
+    case DType::F32:
+        return Handle(H5Tcopy(H5T_NATIVE_FLOAT));
+    case DType::F64:
+        return Handle(H5Tcopy(H5T_NATIVE_DOUBLE));
+    case DType::I8:
+        return Handle(H5Tcopy(H5T_NATIVE_INT8));
+    case DType::I16:
+        return Handle(H5Tcopy(H5T_NATIVE_INT16));
+    case DType::I32:
+        return Handle(H5Tcopy(H5T_NATIVE_INT32));
+    case DType::I64:
+        return Handle(H5Tcopy(H5T_NATIVE_INT64));
+    case DType::U8:
+        return Handle(H5Tcopy(H5T_NATIVE_UINT8));
+    case DType::U16:
+        return Handle(H5Tcopy(H5T_NATIVE_UINT16));
+    case DType::U32:
+        return Handle(H5Tcopy(H5T_NATIVE_UINT32));
+    case DType::U64:
+        return Handle(H5Tcopy(H5T_NATIVE_UINT64));
     }
     return {};
 }
@@ -161,18 +189,36 @@ std::optional<DType> datasetDType(hid_t dataset) {
     case H5T_INTEGER: {
         const bool isSigned = H5Tget_sign(type) == H5T_SGN_2;
         switch (size) {
-        case 1: return isSigned ? DType::I8 : DType::U8;
-        case 2: return isSigned ? DType::I16 : DType::U16;
-        case 4: return isSigned ? DType::I32 : DType::U32;
-        case 8: return isSigned ? DType::I64 : DType::U64;
+        case 1:
+            return isSigned ? DType::I8 : DType::U8;
+        case 2:
+            return isSigned ? DType::I16 : DType::U16;
+        case 4:
+            return isSigned ? DType::I32 : DType::U32;
+        case 8:
+            return isSigned ? DType::I64 : DType::U64;
         }
         return std::nullopt;
     }
     case H5T_ENUM:
         if (size == 1 && H5Tget_nmembers(type) == 2) return DType::Bool;
         return std::nullopt;
-    default: return std::nullopt;
+    default:
+        return std::nullopt;
     }
+}
+
+std::optional<uint64_t> plausibleBytes(hid_t dataset, uint64_t elements, uint64_t elementSize,
+                                       uint64_t fileSize) {
+    Handle dcpl(H5Dget_create_plist(dataset));
+    const bool filtered = dcpl.valid() && H5Pget_nfilters(dcpl) > 0;
+    const auto limit = filtered ? checkedMul<uint64_t>(fileSize, kMaxCompressionRatio) : fileSize;
+    return checkedBytes(elements, elementSize, limit.value_or(UINT64_MAX));
+}
+
+uint64_t fileSize(hid_t file) {
+    hsize_t size = 0;
+    return H5Fget_filesize(file, &size) >= 0 ? uint64_t(size) : 0;
 }
 
 std::string lastErrorMessage() {

@@ -53,32 +53,55 @@ bool exists(hid_t loc, const std::string& path); // link exists and resolves (an
 
 // Memory type for a C++ element type.
 template <class T> hid_t nativeType() {
-    if constexpr (std::is_same_v<T, int8_t>) return H5T_NATIVE_INT8;
-    else if constexpr (std::is_same_v<T, int16_t>) return H5T_NATIVE_INT16;
-    else if constexpr (std::is_same_v<T, int32_t>) return H5T_NATIVE_INT32;
-    else if constexpr (std::is_same_v<T, int64_t>) return H5T_NATIVE_INT64;
-    else if constexpr (std::is_same_v<T, uint8_t>) return H5T_NATIVE_UINT8;
-    else if constexpr (std::is_same_v<T, uint16_t>) return H5T_NATIVE_UINT16;
-    else if constexpr (std::is_same_v<T, uint32_t>) return H5T_NATIVE_UINT32;
-    else if constexpr (std::is_same_v<T, uint64_t>) return H5T_NATIVE_UINT64;
-    else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
-    else if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
-    else if constexpr (std::is_same_v<T, char>) return H5T_NATIVE_UINT8; // bytes, never converted
-    else static_assert(sizeof(T) == 0, "no HDF5 type for this element type");
+    if constexpr (std::is_same_v<T, int8_t>)
+        return H5T_NATIVE_INT8;
+    else if constexpr (std::is_same_v<T, int16_t>)
+        return H5T_NATIVE_INT16;
+    else if constexpr (std::is_same_v<T, int32_t>)
+        return H5T_NATIVE_INT32;
+    else if constexpr (std::is_same_v<T, int64_t>)
+        return H5T_NATIVE_INT64;
+    else if constexpr (std::is_same_v<T, uint8_t>)
+        return H5T_NATIVE_UINT8;
+    else if constexpr (std::is_same_v<T, uint16_t>)
+        return H5T_NATIVE_UINT16;
+    else if constexpr (std::is_same_v<T, uint32_t>)
+        return H5T_NATIVE_UINT32;
+    else if constexpr (std::is_same_v<T, uint64_t>)
+        return H5T_NATIVE_UINT64;
+    else if constexpr (std::is_same_v<T, float>)
+        return H5T_NATIVE_FLOAT;
+    else if constexpr (std::is_same_v<T, double>)
+        return H5T_NATIVE_DOUBLE;
+    else if constexpr (std::is_same_v<T, char>)
+        return H5T_NATIVE_UINT8; // bytes, never converted
+    else
+        static_assert(sizeof(T) == 0, "no HDF5 type for this element type");
 }
 // Little-endian file type for a C++ element type.
 template <class T> hid_t fileType() {
-    if constexpr (std::is_same_v<T, int8_t>) return H5T_STD_I8LE;
-    else if constexpr (std::is_same_v<T, int16_t>) return H5T_STD_I16LE;
-    else if constexpr (std::is_same_v<T, int32_t>) return H5T_STD_I32LE;
-    else if constexpr (std::is_same_v<T, int64_t>) return H5T_STD_I64LE;
-    else if constexpr (std::is_same_v<T, uint8_t> || std::is_same_v<T, char>) return H5T_STD_U8LE;
-    else if constexpr (std::is_same_v<T, uint16_t>) return H5T_STD_U16LE;
-    else if constexpr (std::is_same_v<T, uint32_t>) return H5T_STD_U32LE;
-    else if constexpr (std::is_same_v<T, uint64_t>) return H5T_STD_U64LE;
-    else if constexpr (std::is_same_v<T, float>) return H5T_IEEE_F32LE;
-    else if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
-    else static_assert(sizeof(T) == 0, "no HDF5 type for this element type");
+    if constexpr (std::is_same_v<T, int8_t>)
+        return H5T_STD_I8LE;
+    else if constexpr (std::is_same_v<T, int16_t>)
+        return H5T_STD_I16LE;
+    else if constexpr (std::is_same_v<T, int32_t>)
+        return H5T_STD_I32LE;
+    else if constexpr (std::is_same_v<T, int64_t>)
+        return H5T_STD_I64LE;
+    else if constexpr (std::is_same_v<T, uint8_t> || std::is_same_v<T, char>)
+        return H5T_STD_U8LE;
+    else if constexpr (std::is_same_v<T, uint16_t>)
+        return H5T_STD_U16LE;
+    else if constexpr (std::is_same_v<T, uint32_t>)
+        return H5T_STD_U32LE;
+    else if constexpr (std::is_same_v<T, uint64_t>)
+        return H5T_STD_U64LE;
+    else if constexpr (std::is_same_v<T, float>)
+        return H5T_IEEE_F32LE;
+    else if constexpr (std::is_same_v<T, double>)
+        return H5T_IEEE_F64LE;
+    else
+        static_assert(sizeof(T) == 0, "no HDF5 type for this element type");
 }
 
 // Scalar attributes.
@@ -93,6 +116,18 @@ std::optional<DType> datasetDType(hid_t dataset);
 // HDF5 type used on disk / in memory for one of our dtypes (caller owns the returned handle).
 Handle fileTypeFor(DType t);
 Handle memTypeFor(DType t);
+
+// Deflate expands data at most 1032 times; no filter we read expands more.
+constexpr uint64_t kMaxCompressionRatio = 1032;
+
+// Bytes that reading `elements` elements of `elementSize` bytes from `dataset` will allocate,
+// when a file of `fileSize` bytes can plausibly hold them: unfiltered data must fit in the file,
+// filtered (compressed) data may expand kMaxCompressionRatio times. nullopt on overflow or when
+// the extent is larger than the file can hold: the caller reports it instead of allocating.
+std::optional<uint64_t> plausibleBytes(hid_t dataset, uint64_t elements, uint64_t elementSize,
+                                       uint64_t fileSize);
+// Size of the open file in bytes (0 when unknown).
+uint64_t fileSize(hid_t file);
 
 // Current HDF5 error stack's innermost message, for error text ("" when none).
 std::string lastErrorMessage();

@@ -1,6 +1,8 @@
 #include "data/RunFile.h"
 
+#include "data/Checked.h"
 #include "data/Hdf5.h"
+#include "data/Hdf5Probe.h"
 #include "data/HugePages.h"
 
 #include <algorithm>
@@ -237,7 +239,7 @@ bool inflateChunk(Inflater& inflater, std::vector<unsigned char>& in,
 // Returns false (having read nothing) when the column does not qualify; then H5Dread does it.
 template <class T>
 bool readChunksParallel(hid_t ds, hid_t fileType, hsize_t n, std::vector<T>& out, unsigned threads,
-                        std::string& error) {
+                        uint64_t fileSize, std::string& error) {
     constexpr size_t kSize = sizeof(T);
     constexpr bool kSigned = std::is_signed_v<T> && !std::is_same_v<T, char>;
     if (H5Tget_size(fileType) != kSize || H5Tget_order(fileType) != H5T_ORDER_LE) return false;
@@ -261,10 +263,16 @@ bool readChunksParallel(hid_t ds, hid_t fileType, hsize_t n, std::vector<T>& out
     if (nChunks < 2) return false; // not worth threads
 
     std::vector<std::vector<unsigned char>> raw(nChunks);
+    uint64_t rawTotal = 0; // chunks are disjoint parts of the file
     for (size_t c = 0; c < nChunks; ++c) {
         hsize_t offset = hsize_t(c) * chunkRows, bytes = 0;
         uint32_t mask = 0;
         if (H5Dget_chunk_storage_size(ds, &offset, &bytes) < 0 || bytes == 0) return false;
+        rawTotal += bytes;
+        if (bytes > fileSize || rawTotal > fileSize) {
+            error = "chunks up to row " + std::to_string(offset) + " hold more than the file";
+            return true;
+        }
         raw[c].resize(bytes);
         if (H5Dread_chunk(ds, H5P_DEFAULT, &offset, &mask, raw[c].data()) < 0 || mask != 0)
             return false; // unallocated chunk or a filter skipped: let HDF5 handle it
@@ -317,7 +325,8 @@ Result<OpenColumn> openColumn(hid_t file, const std::string& dataset) {
 class Reader {
 public:
     Reader(hid_t file, std::string path, const ReadOptions& options = {})
-        : m_file(file), m_path(std::move(path)), m_options(options) {}
+        : m_file(file), m_fileSize(h5::fileSize(file)), m_path(std::move(path)),
+          m_options(options) {}
 
     bool wants(const std::string& column) const {
         // An entry names a column, or a group whose columns are all wanted ("/counters").
@@ -342,8 +351,11 @@ public:
         const bool wantFloat = std::is_floating_point_v<T>;
         if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || (cls == H5T_FLOAT) != wantFloat)
             return error(dataset, "column has the wrong element type");
+        if (!h5::plausibleBytes(ds, n, sizeof(T), m_fileSize))
+            return error(dataset, std::to_string(n) + " rows do not fit in a file of " +
+                                      std::to_string(m_fileSize) + " bytes");
         std::string failure;
-        if (readChunksParallel(ds, type, n, out, m_options.threads, failure))
+        if (readChunksParallel(ds, type, n, out, m_options.threads, m_fileSize, failure))
             return failure.empty() ? Status{} : error(dataset, failure);
         out.resize(n);
         if (n > 0 &&
@@ -438,6 +450,7 @@ public:
 
 private:
     hid_t m_file;
+    uint64_t m_fileSize;
     std::string m_path;
     ReadOptions m_options;
 };
@@ -456,7 +469,16 @@ Result<Tensor> Reader::tensor(const std::string& name, bool withData) {
     if (rank < 0) return error(dataset, "unreadable shape");
     std::vector<hsize_t> dims(static_cast<size_t>(rank));
     if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-    t.shape.assign(dims.begin(), dims.end());
+    for (hsize_t d : dims) {
+        if (d > uint64_t(INT64_MAX)) return error(dataset, "dimension out of range");
+        t.shape.push_back(int64_t(d));
+    }
+    const auto bytes = t.checkedByteSize();
+    if (!bytes) return error(dataset, "shape's element count overflows");
+    if (!h5::plausibleBytes(ds, uint64_t(t.numel()), dtypeSize(t.dtype), m_fileSize))
+        return error(dataset, "shape needs " + std::to_string(*bytes) +
+                                  " bytes, more than a file of " + std::to_string(m_fileSize) +
+                                  " bytes holds");
     t.role = h5::readStringAttr(ds, "role").value_or("");
     t.op = h5::readStringAttr(ds, "op").value_or("");
     t.layer = h5::readStringAttr(ds, "layer").value_or("");
@@ -497,6 +519,8 @@ Result<hid_t> openFile(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) return Error{path + ": no such file"};
     if (H5Fis_hdf5(path.c_str()) <= 0) return Error{path + ": not an HDF5 file"};
+    // libhdf5 may crash on corrupt metadata: a forked child reads it first.
+    if (auto probed = h5::probeFile(path); !probed) return probed.error();
     Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
     const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
     if (file < 0) return Error{path + ": cannot open: " + h5::lastErrorMessage()};
@@ -715,7 +739,7 @@ hid_t integerMemType(size_t size, bool isSigned) {
 
 // Chunk size in rows when the column can be read raw (chunked, shuffle + deflate, stored as the
 // requested little-endian integer), else 0.
-hsize_t rawChunkRows(hid_t ds, const ColumnSpec& spec) {
+hsize_t rawChunkRows(hid_t ds, const ColumnSpec& spec, hsize_t rows) {
     Handle type(H5Dget_type(ds));
     if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != spec.elementSize ||
         H5Tget_order(type) != H5T_ORDER_LE || (H5Tget_sign(type) == H5T_SGN_2) != spec.isSigned)
@@ -732,7 +756,10 @@ hsize_t rawChunkRows(hid_t ds, const ColumnSpec& spec) {
         H5Z_FILTER_DEFLATE)
         return 0;
     hsize_t chunk = 0;
-    return H5Pget_chunk(dcpl, 1, &chunk) == 1 ? chunk : 0;
+    if (H5Pget_chunk(dcpl, 1, &chunk) != 1) return 0;
+    // Chunk buffers are allocated per thread: a chunk longer than the column (never written by
+    // us) takes the whole-column path, whose size is checked against the file.
+    return chunk <= rows ? chunk : 0;
 }
 
 } // namespace
@@ -745,6 +772,7 @@ Result<size_t> visitColumnChunks(const std::string& path, const std::string& tab
     Handle file(opened.value());
     if (auto s = checkHeader(file, path); !s) return s.error();
     if (!h5::exists(file, table)) return size_t(0);
+    const uint64_t fileSize = h5::fileSize(file);
     auto error = [&](const std::string& dataset, const std::string& problem) {
         return Error{path + ": " + dataset + ": " + problem};
     };
@@ -764,7 +792,10 @@ Result<size_t> visitColumnChunks(const std::string& path, const std::string& tab
         if (rows != n)
             return error(dataset, "has " + std::to_string(rows) + " rows but " + columns[0].name +
                                       " has " + std::to_string(n));
-        const hsize_t chunk = rawChunkRows(ds, columns[i]);
+        if (!h5::plausibleBytes(ds, rows, columns[i].elementSize, fileSize))
+            return error(dataset, std::to_string(rows) + " rows do not fit in a file of " +
+                                      std::to_string(fileSize) + " bytes");
+        const hsize_t chunk = rawChunkRows(ds, columns[i], rows);
         if (i == 0) chunkRows = chunk;
         raw = raw && chunk != 0 && chunk == chunkRows;
         datasets.push_back(std::move(ds));
@@ -818,7 +849,8 @@ Result<size_t> visitColumnChunks(const std::string& path, const std::string& tab
                     // HDF5 serialises calls anyway; the lock keeps builds without thread safety
                     // safe.
                     std::lock_guard lock(hdf5Lock);
-                    if (H5Dget_chunk_storage_size(datasets[i], &offset, &bytes) >= 0 && bytes > 0) {
+                    if (H5Dget_chunk_storage_size(datasets[i], &offset, &bytes) >= 0 && bytes > 0 &&
+                        bytes <= fileSize) {
                         compressed[i].resize(bytes);
                         readOk = H5Dread_chunk(datasets[i], H5P_DEFAULT, &offset, &mask,
                                                compressed[i].data()) >= 0 &&

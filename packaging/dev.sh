@@ -2,12 +2,17 @@
 # Kernscope's one-command set-up.
 #   packaging/dev.sh run    install what is missing, build (Release), record a run with the
 #                           embedded engine and open it in the window (or print its statistics)
-#   packaging/dev.sh test   install what is missing, build, run the whole test suite (CTest)
+#   packaging/dev.sh test   install what is missing, build, run the whole test suite (CTest),
+#                           then the sanitizer suite and the fuzzers (what CI runs)
+#   packaging/dev.sh sanitize  ASan+UBSan build (build-asan) of the library, CLI and non-GUI
+#                           tests; runs the non-GUI suite
+#   packaging/dev.sh fuzz   libFuzzer build (build-fuzz, clang-14); each target runs
+#                           KS_FUZZ_SECONDS (default 25) from its corpus; any finding fails
 #   packaging/dev.sh build  install what is missing and build
 #   packaging/dev.sh bench  build and run the benchmarks (prints figures and ratios)
 #   packaging/dev.sh package  build the Debian package (BUILD_DIR/kernscope_*.deb), run lintian
 #   packaging/dev.sh deps   only install the Debian packages
-# Environment: BUILD_DIR (default build), KS_JOBS (default: number of cores).
+# Environment: BUILD_DIR (default build), KS_JOBS (default: number of cores), KS_FUZZ_SECONDS.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,9 +77,54 @@ run_main_job() {
 }
 
 run_tests() {
-    build
+    timed "build" build
     log "running the test suite"
-    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
+    timed "test suite" ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
+    run_sanitize
+    run_fuzz
+}
+
+# Prints how long a step took, for the CI budget (45 minutes on 2 cores).
+timed() {
+    local name="$1" start=$SECONDS
+    shift
+    "$@"
+    local rc=$?
+    log "$name took $((SECONDS - start)) s"
+    return $rc
+}
+
+NON_GUI=(-DKS_BUILD_GUI=OFF -DKS_WITH_CUDA=OFF -DKS_BUILD_BENCH=OFF)
+
+run_sanitize() {
+    install_deps
+    local dir="$ROOT/build-asan"
+    if [ ! -f "$dir/build.ninja" ]; then
+        log "configuring $dir (ASan + UBSan)"
+        cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKS_SANITIZE=ON \
+            -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${NON_GUI[@]}" >/dev/null
+    fi
+    # Without the GUI, CUDA and benchmarks, "all" is the library, the CLI, the engine, the
+    # non-GUI tests and the fuzz targets' replay executables.
+    timed "sanitizer build" cmake --build "$dir" -j "$JOBS"
+    log "running the non-GUI suite under ASan + UBSan"
+    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
+        UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+        timed "sanitizer suite" ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 1800
+}
+
+run_fuzz() {
+    install_deps
+    local dir="$ROOT/build-fuzz"
+    if [ ! -f "$dir/build.ninja" ]; then
+        log "configuring $dir (libFuzzer, clang-14)"
+        cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKS_FUZZ=ON \
+            -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${NON_GUI[@]}" >/dev/null
+    fi
+    local targets=()
+    for src in "$ROOT"/tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$src" .cpp)"); done
+    timed "fuzz build" cmake --build "$dir" -j "$JOBS" --target "${targets[@]}"
+    timed "fuzzing" "$ROOT/tests/fuzz/run_fuzzers.sh" "$dir" "${KS_FUZZ_SECONDS:-25}"
 }
 
 run_bench() {
@@ -98,6 +148,8 @@ build_package() {
 case "${1:-}" in
 run) run_main_job ;;
 test) run_tests ;;
+sanitize) run_sanitize ;;
+fuzz) run_fuzz ;;
 build) build ;;
 bench) run_bench ;;
 package) build_package ;;

@@ -2,6 +2,7 @@
 #include "data/reference/NpyDirectory.h"
 
 #include "data/Hdf5.h"
+#include "data/Hdf5Probe.h"
 #include "data/RunFile.h"
 #include "data/reference/MappedFile.h"
 #include "data/reference/NpyHeader.h"
@@ -345,6 +346,9 @@ Result<std::vector<Tensor>> readHdf5References(const std::string& path,
                                                const ReferenceOptions& options) {
     using h5::Handle;
     h5::silenceErrors();
+    if (H5Fis_hdf5(path.c_str()) <= 0) return makeError(path + ": not an HDF5 file");
+    // libhdf5 may crash on corrupt metadata: a forked child reads it first (also for run files).
+    if (auto probed = h5::probeFile(path); !probed) return probed.error();
     if (looksLikeRunFile(path)) {
         ReadOptions ro;
         ro.samples = false;
@@ -352,10 +356,10 @@ Result<std::vector<Tensor>> readHdf5References(const std::string& path,
         if (!run) return run.error();
         return std::move(run->tensors);
     }
-    if (H5Fis_hdf5(path.c_str()) <= 0) return makeError(path + ": not an HDF5 file");
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file.valid())
         return makeError(path + ": cannot open HDF5 file: " + h5::lastErrorMessage());
+    const uint64_t fileSize = h5::fileSize(file);
     const std::string group = options.group.empty() ? "/" : options.group;
     if (group != "/" && !h5::exists(file, group))
         return makeError(path + ": group '" + group + "' not found");
@@ -383,10 +387,17 @@ Result<std::vector<Tensor>> readHdf5References(const std::string& path,
         Tensor t;
         t.name = name == "." ? std::filesystem::path(group).filename().string() : name;
         t.dtype = *type;
-        for (hsize_t d : dims) t.shape.push_back(int64_t(d));
+        for (hsize_t d : dims) {
+            if (d > uint64_t(INT64_MAX)) return makeError(where + ": dimension out of range");
+            t.shape.push_back(int64_t(d));
+        }
         size_t bytes = 0;
         if (!npy::shapeBytes(t.shape, dtypeSize(t.dtype), bytes))
             return makeError(where + ": shape too large");
+        if (!h5::plausibleBytes(ds, uint64_t(t.numel()), dtypeSize(t.dtype), fileSize))
+            return makeError(where + ": shape needs " + std::to_string(bytes) +
+                             " bytes, more than a file of " + std::to_string(fileSize) +
+                             " bytes holds");
         t.bytes.resize(bytes);
         if (bytes > 0) {
             Handle mem = h5::memTypeFor(t.dtype);

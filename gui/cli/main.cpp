@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <string_view>
 
 namespace {
@@ -31,9 +33,7 @@ void printUsage(std::FILE* out) {
     std::fprintf(out, "\n'kernscope-cli <command> --help' describes one command.\n");
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int dispatch(int argc, char** argv) {
     if (argc < 2) {
         printUsage(stderr);
         return 2;
@@ -51,5 +51,21 @@ int main(int argc, char** argv) {
         if (name == c.name) return c.run(ks::cli::Args(argv + 2, argv + argc));
     std::fprintf(stderr, "kernscope-cli: unknown command '%s'\n", argv[1]);
     printUsage(stderr);
+    return 2;
+}
+
+} // namespace
+
+// Any exception that escapes a command (std::bad_alloc included) is exit 2 and one line.
+int main(int argc, char** argv) {
+    try {
+        return dispatch(argc, argv);
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "kernscope-cli: out of memory\n");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kernscope-cli: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "kernscope-cli: unexpected error\n");
+    }
     return 2;
 }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,12 @@ std::string scratchDir(const std::string& name) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir.string();
+}
+
+void skipTest(const std::string& why) {
+    std::printf("SKIPPED: %s\n", why.c_str());
+    std::fflush(stdout);
+    if (const char* code = std::getenv("KS_SKIP_EXIT"); code && *code) std::exit(std::atoi(code));
 }
 
 std::string sourcePath(const std::string& relative) {

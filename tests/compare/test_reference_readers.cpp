@@ -58,7 +58,9 @@ TEST_CASE("reference readers return exactly NumPy's values", "[compare][referenc
         CHECK(t->shape == g["shape"].get<std::vector<int64_t>>());
         const std::string expected = slurp(fixtures() + "/" + g["expected"].get<std::string>());
         REQUIRE(t->bytes.size() == expected.size());
-        CHECK(std::memcmp(t->bytes.data(), expected.data(), expected.size()) == 0);
+        // memcmp must not see the null data pointer of an empty tensor.
+        CHECK((expected.empty() ||
+               std::memcmp(t->bytes.data(), expected.data(), expected.size()) == 0));
         ++checked;
     }
     CHECK(checked >= 80);

@@ -1,6 +1,7 @@
 // [gpu] The CUDA backend against the CPU backend, op by op and over whole training steps. Without
 // a usable device these tests say so and skip.
 #include "EngineFixtures.h"
+#include "TestSupport.h"
 
 #include "engine/Backend.h"
 #include "engine/Dataset.h"
@@ -17,7 +18,7 @@ namespace {
 std::unique_ptr<engine::Backend> cudaOrSkip() {
     std::string why, detail;
     auto cuda = engine::createCudaBackend(&why, &detail);
-    if (!cuda) WARN("skipping CUDA test: " << why << " (" << detail << ")");
+    if (!cuda) skipTest("CUDA test: " + why + " (" + detail + ")");
     return cuda;
 }
 
