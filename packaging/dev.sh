@@ -4,8 +4,8 @@
 #                           embedded engine and open it in the window (or print its statistics)
 #   packaging/dev.sh test   install what is missing, build, run the whole test suite (CTest),
 #                           then the sanitizer suite and the fuzzers (what CI runs)
-#   packaging/dev.sh sanitize  ASan+UBSan build (build-asan) of the library, CLI and non-GUI
-#                           tests; runs the non-GUI suite
+#   packaging/dev.sh sanitize  ASan+UBSan build (build-fuzz, clang-14) of the library, CLI and
+#                           non-GUI tests; runs the non-GUI suite
 #   packaging/dev.sh fuzz   libFuzzer build (build-fuzz, clang-14); each target runs
 #                           KS_FUZZ_SECONDS (default 25) from its corpus; any finding fails
 #   packaging/dev.sh build  install what is missing and build
@@ -96,35 +96,37 @@ timed() {
 
 NON_GUI=(-DKS_BUILD_GUI=OFF -DKS_WITH_CUDA=OFF -DKS_BUILD_BENCH=OFF)
 
-run_sanitize() {
+# One clang build (ASan + UBSan + libFuzzer coverage) serves the sanitizer suite and the fuzzers:
+# the library, CLI, engine and non-GUI tests run under the sanitizers, and the fuzz targets link
+# the same instrumented library.
+SAN_DIR="$ROOT/build-fuzz"
+
+configure_sanitized() {
     install_deps
-    local dir="$ROOT/build-asan"
-    if [ ! -f "$dir/build.ninja" ]; then
-        log "configuring $dir (ASan + UBSan)"
-        cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKS_SANITIZE=ON \
+    if [ ! -f "$SAN_DIR/build.ninja" ]; then
+        log "configuring $SAN_DIR (ASan + UBSan + libFuzzer, clang-14)"
+        cmake -S "$ROOT" -B "$SAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKS_FUZZ=ON \
             -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${NON_GUI[@]}" >/dev/null
     fi
+}
+
+run_sanitize() {
+    configure_sanitized
     # Without the GUI, CUDA and benchmarks, "all" is the library, the CLI, the engine, the
-    # non-GUI tests and the fuzz targets' replay executables.
-    timed "sanitizer build" cmake --build "$dir" -j "$JOBS"
+    # non-GUI tests and the fuzz targets.
+    timed "sanitizer build" cmake --build "$SAN_DIR" -j "$JOBS"
     log "running the non-GUI suite under ASan + UBSan"
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
         UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-        timed "sanitizer suite" ctest --test-dir "$dir" --output-on-failure -j "$JOBS" --timeout 1800
+        timed "sanitizer suite" ctest --test-dir "$SAN_DIR" --output-on-failure -j "$JOBS" --timeout 1800
 }
 
 run_fuzz() {
-    install_deps
-    local dir="$ROOT/build-fuzz"
-    if [ ! -f "$dir/build.ninja" ]; then
-        log "configuring $dir (libFuzzer, clang-14)"
-        cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKS_FUZZ=ON \
-            -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 "${NON_GUI[@]}" >/dev/null
-    fi
+    configure_sanitized
     local targets=()
     for src in "$ROOT"/tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$src" .cpp)"); done
-    timed "fuzz build" cmake --build "$dir" -j "$JOBS" --target "${targets[@]}"
-    timed "fuzzing" "$ROOT/tests/fuzz/run_fuzzers.sh" "$dir" "${KS_FUZZ_SECONDS:-25}"
+    timed "fuzz build" cmake --build "$SAN_DIR" -j "$JOBS" --target "${targets[@]}"
+    timed "fuzzing" "$ROOT/tests/fuzz/run_fuzzers.sh" "$SAN_DIR" "${KS_FUZZ_SECONDS:-25}"
 }
 
 run_bench() {
