@@ -9,13 +9,7 @@ include(GNUInstallDirs)
 
 set(KS_APP_ID io.github.kernscope.Kernscope)
 set(KS_GEN_DIR ${PROJECT_BINARY_DIR}/packaging)
-# Libraries loaded into profiled programs are private: below the multiarch folder, not on the
-# linker's search path (Debian: /usr/lib/x86_64-linux-gnu/kernscope/).
-if(CMAKE_LIBRARY_ARCHITECTURE)
-    set(KS_INSTALL_PRIVATE_LIBDIR lib/${CMAKE_LIBRARY_ARCHITECTURE}/kernscope)
-else()
-    set(KS_INSTALL_PRIVATE_LIBDIR ${CMAKE_INSTALL_LIBDIR}/kernscope)
-endif()
+# KS_INSTALL_PRIVATE_LIBDIR: set in the top-level CMakeLists.txt (kernscope-cli needs it too).
 # Debian's python3 imports pure modules from /usr/lib/python3/dist-packages.
 set(KS_INSTALL_PYTHONDIR lib/python3/dist-packages)
 set(KS_INSTALL_DOCDIR ${CMAKE_INSTALL_DATADIR}/doc/kernscope)
@@ -33,10 +27,12 @@ if(TARGET kernscope)
 endif()
 # The injection library that `kernscope-cli record -- CMD` loads into the profiled program, and
 # the header programs include to name their own tensors and ranges.
-if(TARGET kernscope-inject)
-    install(TARGETS kernscope-inject LIBRARY DESTINATION ${KS_INSTALL_PRIVATE_LIBDIR}
-            RUNTIME DESTINATION ${KS_INSTALL_PRIVATE_LIBDIR})
-endif()
+foreach(lib kernscope-inject kernscope-inject-cuda)
+    if(TARGET ${lib})
+        install(TARGETS ${lib} LIBRARY DESTINATION ${KS_INSTALL_PRIVATE_LIBDIR}
+                RUNTIME DESTINATION ${KS_INSTALL_PRIVATE_LIBDIR})
+    endif()
+endforeach()
 if(EXISTS ${PROJECT_SOURCE_DIR}/cupti_collector/include/kernscope)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/cupti_collector/include/kernscope
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")

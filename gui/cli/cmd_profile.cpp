@@ -59,8 +59,8 @@ std::string dirOf(const std::string& path) {
     return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-// libkernscope-inject.so: $KS_INJECT_LIBRARY, beside this executable, ../lib/kernscope/, or the
-// build tree's copy.
+// libkernscope-inject.so: $KS_INJECT_LIBRARY, beside this executable, in the installed private
+// library folder, or the build tree's copy (both relative to this executable).
 std::optional<std::string> findInjectionLibrary() {
     std::vector<std::string> candidates;
     if (const char* env = std::getenv("KS_INJECT_LIBRARY")) candidates.push_back(env);
@@ -68,8 +68,9 @@ std::optional<std::string> findInjectionLibrary() {
     const std::string exeDir = dirOf(fs::read_symlink("/proc/self/exe", ec).string());
     candidates.push_back(exeDir + "/libkernscope-inject.so");
     candidates.push_back(exeDir + "/../lib/kernscope/libkernscope-inject.so");
-#ifdef KS_INJECT_BUILD_PATH
-    candidates.push_back(KS_INJECT_BUILD_PATH);
+#ifdef KS_INJECT_INSTALL_SUBDIR
+    candidates.push_back(exeDir + "/" KS_INJECT_INSTALL_SUBDIR "/libkernscope-inject.so");
+    candidates.push_back(exeDir + "/" KS_INJECT_BUILD_SUBDIR "/libkernscope-inject.so");
 #endif
     for (const auto& c : candidates)
         if (!c.empty() && fs::exists(c, ec)) return fs::absolute(c, ec).string();
