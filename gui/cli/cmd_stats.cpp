@@ -4,8 +4,8 @@
 
 #include "data/RunFile.h"
 #include "data/Summary.h"
-#include "data/analysis/KernelStats.h" // theoreticalOccupancy
 #include "data/analysis/Diagnosis.h"
+#include "data/analysis/KernelStats.h" // theoreticalOccupancy
 #include "data/export/CsvExport.h"
 
 #include <nlohmann/json.hpp>
