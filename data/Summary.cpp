@@ -1,4 +1,5 @@
 #include "data/Summary.h"
+#include "data/Parallel.h"
 
 #include "data/HugePages.h"
 #include "data/RunFile.h"
@@ -88,23 +89,6 @@ DurationStats statsOf(int64_t* d, size_t n) {
     return s;
 }
 
-// Runs f(group) for every group on all cores; groups are independent.
-template <class F> void forEachGroupParallel(size_t groups, F&& f) {
-    const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 16u));
-    if (threads == 1 || groups < 2) {
-        for (size_t g = 0; g < groups; ++g) f(g);
-        return;
-    }
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-        for (size_t g; (g = next.fetch_add(1)) < groups;) f(g);
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-}
-
 template <class Row> void sortByTotal(std::vector<Row>& rows, auto key) {
     int64_t grand = 0;
     for (const Row& r : rows) grand += r.time.total;
@@ -153,7 +137,7 @@ std::vector<NamedSummaryRow> namedSummary(const std::vector<int64_t>& start,
                                           const StringTable& strings) {
     Grouped g = groupBy(start, end, name, 0);
     std::vector<NamedSummaryRow> rows(g.groups());
-    forEachGroupParallel(g.groups(), [&](size_t i) {
+    parallelFor(g.groups(), [&](size_t i) {
         rows[i].time = statsOf(g.durations.data() + g.offsets[i], g.offsets[i + 1] - g.offsets[i]);
         rows[i].name = strings.contains(uint32_t(i)) ? std::string(strings.get(uint32_t(i)))
                                                      : "<string " + std::to_string(i) + ">";
@@ -177,7 +161,7 @@ template <class ConfigOf>
 std::vector<KernelSummaryRow> kernelRows(Grouped& g, const StringTable& strings,
                                          ConfigOf configOf) {
     std::vector<KernelSummaryRow> rows(g.groups());
-    forEachGroupParallel(g.groups(), [&](size_t i) {
+    parallelFor(g.groups(), [&](size_t i) {
         const size_t begin = g.offsets[i], n = g.offsets[i + 1] - begin;
         KernelSummaryRow& row = rows[i];
         row.time = statsOf(g.durations.data() + begin, n);

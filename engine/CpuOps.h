@@ -152,8 +152,10 @@ template <class F> void forEach(size_t n, size_t minParallel, F&& f) {
     });
 }
 
+// IEEE half rounding (nearest even) through data/DType.h's converters: portable across compilers
+// (clang 14 has no _Float16 on x86-64) and exact for every finite value.
 inline float roundToHalf(float x) {
-    return float(static_cast<_Float16>(x));
+    return data::halfToFloat(data::floatToHalf(x));
 }
 inline float roundToBFloat16(float x) {
     uint32_t bits;

@@ -1,4 +1,5 @@
 #include "data/analysis/RunDiff.h"
+#include "data/Parallel.h"
 
 #include "data/HugePages.h"
 #include "data/analysis/FlameTree.h" // withoutNumbers
@@ -19,23 +20,6 @@ namespace ks::data {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Runs f(i) for i in [0, n) on all cores; the calls are independent.
-template <class F> void parallelFor(size_t n, F&& f) {
-    const unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 16u));
-    if (threads == 1 || n < 2) {
-        for (size_t i = 0; i < n; ++i) f(i);
-        return;
-    }
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-        for (size_t i; (i = next.fetch_add(1)) < n;) f(i);
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-}
 
 // Instance durations of one run grouped by matching key, each group sorted ascending.
 struct Groups {
