@@ -2,6 +2,7 @@
 // The CPU ops as templates over float and double: the CPU backend uses the float versions, the
 // gradient check both. Plain loops over contiguous memory that the compiler vectorizes.
 #include "Precision.h"
+#include "data/DType.h"
 #include "ThreadPool.h"
 #include <algorithm>
 #include <atomic>
