@@ -24,9 +24,8 @@ ProcessResult runCli(const std::vector<std::string>& args);
 std::string shellQuote(const std::string& s);
 
 // Reports the running test case as skipped (no GPU, no shared captures). Catch2 v2 cannot skip:
-// under CTest, which runs one case per process with KS_SKIP_EXIT set, the process exits with that
-// code, declared as the tests' SKIP_RETURN_CODE; run by hand, it prints why and returns (the
-// caller then returns from the test case).
+// the process prints why and exits with 77 (or $KS_SKIP_EXIT), the SKIP_RETURN_CODE every test
+// declares; CTest runs one case per process, so exactly this case is reported skipped.
 void skipTest(const std::string& why);
 
 } // namespace ks::test
