@@ -142,10 +142,11 @@ size_t JsonScanner::valueLength() {
     const char first = m_buffer[m_pos];
     size_t i = m_pos; // absolute index into m_buffer; re-based after each fill
     auto refill = [&](size_t extra = 1) {
+        // fill() may move the window even when it fails: rebase `i` either way.
         const size_t rel = i - m_pos;
-        if (!fill(rel + extra)) return false;
+        const bool more = fill(rel + extra);
         i = m_pos + rel;
-        return true;
+        return more;
     };
     if (first != '{' && first != '[' && first != '"') { // a scalar: up to the next delimiter
         for (;;) {
@@ -168,11 +169,12 @@ size_t JsonScanner::stringLength(size_t i) {
             continue;
         }
         const size_t rel = i - m_pos;
-        if (!fill(rel + 2)) {
-            if (i < m_end && p[i] == '"') return i + 1 - m_pos; // the string ends the input
+        const bool more = fill(rel + 2);
+        i = m_pos + rel; // fill() may move the window even when it fails
+        if (!more) {
+            if (i < m_end && m_buffer[i] == '"') return i + 1 - m_pos; // the string ends the input
             return 0;
         }
-        i = m_pos + rel;
     }
 }
 

@@ -4,6 +4,7 @@
 // each value ends (tracking strings and nesting with counters, never recursion) so that each
 // element can be handed to simdjson on its own. Memory is the window (a few MB, or the largest
 // single element), not the file. The window always keeps simdjson's padding after its end.
+#include <algorithm>
 #include "data/Result.h"
 
 #include <cstddef>
@@ -33,7 +34,7 @@ public:
     // least simdjsonPadding() readable bytes after it; consume(n) moves past it.
     const char* current() const { return m_buffer.data() + m_pos; }
     size_t capacityFromCurrent() const { return m_buffer.size() - m_pos; }
-    void consume(size_t n) { m_pos += n; }
+    void consume(size_t n) { m_pos += std::min(n, m_end - m_pos); } // never past the data
     // Offset in the file of the current byte (for error messages).
     uint64_t offset() const { return m_base + m_pos; }
     // True when a value was longer than the largest allowed (kMaxValueBytes).

