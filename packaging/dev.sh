@@ -79,7 +79,10 @@ run_main_job() {
 run_tests() {
     timed "build" build
     log "running the test suite"
-    timed "test suite" ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
+    # A failing case is run once more: timing comparisons on a shared 2-core VM see bursts of
+    # steal time. A real failure fails twice.
+    timed "test suite" ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900 \
+        --repeat until-pass:2
     run_sanitize
     run_fuzz
 }
