@@ -121,7 +121,8 @@ run_sanitize() {
     log "running the non-GUI suite under ASan + UBSan"
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
         UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-        timed "sanitizer suite" ctest --test-dir "$SAN_DIR" --output-on-failure -j "$JOBS" --timeout 1800
+        timed "sanitizer suite" ctest --test-dir "$SAN_DIR" --output-on-failure -j "$JOBS" --timeout 1800 \
+        --repeat until-pass:2
 }
 
 run_fuzz() {
