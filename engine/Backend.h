@@ -1,7 +1,7 @@
 #pragma once
-// The engine's compute backends. Both implement the same float32 ops on buffers they own: host
-// memory for the CPU backend, device memory for the CUDA backend. Matrices are row-major (C order)
-// so parameters keep PyTorch's layout (a Linear weight is [out, in]).
+// The engine's compute backends. Both implement the same ops (TensorOps, in float and double) on
+// buffers they own: host memory for the CPU backend, device memory for the CUDA backend. Matrices
+// are row-major (C order) so parameters keep PyTorch's layout (a Linear weight is [out, in]).
 #include "Precision.h"
 #include "data/Result.h"
 
@@ -24,9 +24,21 @@ enum class BackendKind { Auto, Cpu, Cuda };
 template <class T> class TensorOps {
 public:
     virtual ~TensorOps() = default;
-    // C = alpha * op(A) op(B) + beta * C, row-major (see Backend::gemm).
+    // C = alpha * op(A) op(B) + beta * C, row-major; op(A) is M x K, op(B) is K x N.
     virtual Status gemm(bool transA, bool transB, int m, int n, int k, T alpha, const T* a, int lda,
                         const T* b, int ldb, T beta, T* c, int ldc) = 0;
+    // `count` products of the gemm above, the i-th on a + i strideA, b + i strideB, c + i strideC
+    // (the heads of an attention layer). By default one gemm per product.
+    virtual Status gemmStrided(bool transA, bool transB, int m, int n, int k, T alpha, const T* a,
+                               int lda, int64_t strideA, const T* b, int ldb, int64_t strideB,
+                               T beta, T* c, int ldc, int64_t strideC, int count) {
+        for (int i = 0; i < count; ++i)
+            if (Status s = gemm(transA, transB, m, n, k, alpha, a + i * strideA, lda,
+                                b + i * strideB, ldb, beta, c + i * strideC, ldc);
+                !s)
+                return s;
+        return {};
+    }
     virtual Status fill(T* dst, T value, size_t n) = 0;
     virtual Status copy(T* dst, const T* src, size_t n) = 0;
     virtual Status addBias(T* y, const T* bias, int rows, int cols) = 0;
@@ -85,27 +97,6 @@ public:
     virtual Status fill(float* dst, float value, size_t n) = 0;
     virtual Status synchronize() { return {}; }
 
-    // C = alpha * op(A) op(B) + beta * C, row-major; op(A) is M x K, op(B) is K x N.
-    virtual Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a,
-                        int lda, const float* b, int ldb, float beta, float* c, int ldc) = 0;
-    // y[r, c] += bias[c] for a rows x cols matrix.
-    virtual Status addBias(float* y, const float* bias, int rows, int cols) = 0;
-    // db[c] = sum_r dy[r, c].
-    virtual Status sumRows(const float* dy, float* db, int rows, int cols) = 0;
-    virtual Status reluForward(const float* x, float* y, size_t n) = 0;
-    // dx = dy where y > 0, else 0 (y is the ReLU output).
-    virtual Status reluBackward(const float* y, const float* dy, float* dx, size_t n) = 0;
-    // Numerically stable softmax of each row plus the mean cross-entropy against int32 labels.
-    // Writes probs (rows x cols) and, on the host, the loss and the number of correct argmaxes.
-    virtual Status softmaxCrossEntropy(const float* logits, const int32_t* labels, int rows,
-                                       int cols, float* probs, float* lossOut,
-                                       float* correctOut) = 0;
-    // Fused softmax + cross-entropy backward: dlogits = (probs - onehot(labels)) / rows.
-    virtual Status softmaxCrossEntropyBackward(const float* probs, const int32_t* labels, int rows,
-                                               int cols, float* dlogits) = 0;
-    // Mean squared error: loss = mean((pred - target)^2); dpred = 2 (pred - target) / n.
-    virtual Status mseForward(const float* pred, const float* target, size_t n, float* lossOut) = 0;
-    virtual Status mseBackward(const float* pred, const float* target, size_t n, float* dpred) = 0;
     // PyTorch's SGD with momentum (dampening 0): v = mu v + g; w -= lr v.
     virtual Status sgdUpdate(float* w, const float* g, float* velocity, size_t n, float lr,
                              float momentum) = 0;
@@ -113,12 +104,10 @@ public:
     virtual Status adamUpdate(float* w, const float* g, float* m, float* v, size_t n, float lr,
                               float beta1, float beta2, float eps, int step) = 0;
 
-    // The models' ops in float and double. float: by default the ops above (the MLP's), the
-    // transformer-only ops failing; double: null where the backend has no float64 ops.
-    virtual TensorOps<float>* ops32();
+    // The models' ops on this backend's memory: float always, double where the backend has
+    // float64 ops (null otherwise).
+    virtual TensorOps<float>* ops32() = 0;
     virtual TensorOps<double>* ops64() { return nullptr; }
-    // Whether ops32() has the transformer's ops.
-    virtual bool hasTransformerOps() const { return false; }
 
     // NVTX-style ranges for external profilers (CUDA: real NVTX; CPU: nothing).
     virtual void rangePush(const char*) {}
@@ -128,9 +117,6 @@ public:
 
 protected:
     std::string m_lastError;
-
-private:
-    std::unique_ptr<TensorOps<float>> m_mlpOps;
 };
 
 // The CPU backend (OpenBLAS); always available. `threads` <= 0: one per core.

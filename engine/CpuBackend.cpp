@@ -147,48 +147,6 @@ public:
         std::fill(dst, dst + n, value);
         return {};
     }
-    Status gemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* a, int lda,
-                const float* b, int ldb, float beta, float* c, int ldc) override {
-        cpu::gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return {};
-    }
-    Status addBias(float* y, const float* bias, int rows, int cols) override {
-        cpu::addBias(y, bias, rows, cols);
-        return {};
-    }
-    Status sumRows(const float* dy, float* db, int rows, int cols) override {
-        cpu::sumRows(dy, db, rows, cols);
-        return {};
-    }
-    Status reluForward(const float* x, float* y, size_t n) override {
-        cpu::reluForward(x, y, n);
-        return {};
-    }
-    Status reluBackward(const float* y, const float* dy, float* dx, size_t n) override {
-        cpu::reluBackward(y, dy, dx, n);
-        return {};
-    }
-    Status softmaxCrossEntropy(const float* logits, const int32_t* labels, int rows, int cols,
-                               float* probs, float* lossOut, float* correctOut) override {
-        int correct = 0;
-        const double loss = cpu::softmaxCrossEntropy(logits, labels, rows, cols, probs, &correct);
-        if (lossOut) *lossOut = float(loss);
-        if (correctOut) *correctOut = float(correct);
-        return {};
-    }
-    Status softmaxCrossEntropyBackward(const float* probs, const int32_t* labels, int rows,
-                                       int cols, float* dlogits) override {
-        cpu::softmaxCrossEntropyBackward(probs, labels, rows, cols, dlogits);
-        return {};
-    }
-    Status mseForward(const float* pred, const float* target, size_t n, float* lossOut) override {
-        *lossOut = float(cpu::mseForward(pred, target, n));
-        return {};
-    }
-    Status mseBackward(const float* pred, const float* target, size_t n, float* dpred) override {
-        cpu::mseBackward(pred, target, n, dpred);
-        return {};
-    }
     Status sgdUpdate(float* w, const float* g, float* velocity, size_t n, float lr,
                      float momentum) override {
         cpu::sgdUpdate(w, g, velocity, n, lr, momentum);
@@ -201,7 +159,6 @@ public:
     }
 
     TensorOps<float>* ops32() override { return &m_ops32; }
-    bool hasTransformerOps() const override { return true; }
     TensorOps<double>* ops64() override { return &m_ops64; }
 
 private:

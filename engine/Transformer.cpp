@@ -317,13 +317,14 @@ public:
         const int hd = D / H;
         const T scale = T(1 / std::sqrt(double(hd)));
         const size_t tt = size_t(Tc) * Tc;
+        // One strided product per batch row over its heads: head h of q, k and v sits at
+        // column h * hd of the QKV rows, its scores at (b H + h) T T.
         KS_TRY(op("attn_scores", dims({B * H, Tc, Tc, hd}), [&]() -> Status {
-            for (int b = 0; b < B; ++b)
-                for (int h = 0; h < H; ++h) {
-                    const T* q = at(k.qkv) + size_t(b) * Tc * 3 * D + size_t(h) * hd;
-                    KS_TRY(ops.gemm(false, true, Tc, Tc, hd, scale, q, 3 * D, q + D, 3 * D, T(0),
-                                    at(k.att) + (size_t(b) * H + h) * tt, Tc));
-                }
+            for (int b = 0; b < B; ++b) {
+                const T* q = at(k.qkv) + size_t(b) * Tc * 3 * D;
+                KS_TRY(ops.gemmStrided(false, true, Tc, Tc, hd, scale, q, 3 * D, hd, q + D, 3 * D,
+                                       hd, T(0), at(k.att) + size_t(b) * H * tt, Tc, tt, H));
+            }
             return {};
         }));
         const std::vector<int64_t> attShape{B, H, Tc, Tc};
@@ -334,13 +335,12 @@ public:
         KS_TRY(produced(module + ".softmax", at(k.att), B * H * tt));
         KS_TRY(dump(module, "softmax", "output", "softmax", at(k.att), attShape));
         KS_TRY(op("attn_values", dims({B * H, Tc, hd, Tc}), [&]() -> Status {
-            for (int b = 0; b < B; ++b)
-                for (int h = 0; h < H; ++h) {
-                    const T* v = at(k.qkv) + size_t(b) * Tc * 3 * D + 2 * D + size_t(h) * hd;
-                    KS_TRY(ops.gemm(false, false, Tc, hd, Tc, T(1),
-                                    at(k.att) + (size_t(b) * H + h) * tt, Tc, v, 3 * D, T(0),
-                                    at(k.heads) + size_t(b) * Tc * D + size_t(h) * hd, D));
-                }
+            for (int b = 0; b < B; ++b) {
+                const T* v = at(k.qkv) + size_t(b) * Tc * 3 * D + 2 * D;
+                KS_TRY(ops.gemmStrided(false, false, Tc, hd, Tc, T(1),
+                                       at(k.att) + size_t(b) * H * tt, Tc, tt, v, 3 * D, hd, T(0),
+                                       at(k.heads) + size_t(b) * Tc * D, D, hd, H));
+            }
             return {};
         }));
         KS_TRY(produced(module, at(k.heads), size_t(N) * D));
@@ -355,16 +355,15 @@ public:
         const T* qkv = at(k.qkv);
         T* dq = at(dqkv);
         KS_TRY(op("attn_values_bwd", dims({B * H, Tc, hd, Tc}), [&]() -> Status {
-            for (int b = 0; b < B; ++b)
-                for (int h = 0; h < H; ++h) {
-                    const size_t row = size_t(b) * Tc * 3 * D + size_t(h) * hd;
-                    const T* dy = at(dheads) + size_t(b) * Tc * D + size_t(h) * hd;
-                    const size_t a = (size_t(b) * H + h) * tt;
-                    KS_TRY(ops.gemm(false, true, Tc, Tc, hd, T(1), dy, D, qkv + row + 2 * D, 3 * D,
-                                    T(0), at(datt) + a, Tc));
-                    KS_TRY(ops.gemm(true, false, Tc, hd, Tc, T(1), at(k.att) + a, Tc, dy, D, T(0),
-                                    dq + row + 2 * D, 3 * D));
-                }
+            for (int b = 0; b < B; ++b) {
+                const size_t row = size_t(b) * Tc * 3 * D;
+                const T* dy = at(dheads) + size_t(b) * Tc * D;
+                const size_t a = size_t(b) * H * tt;
+                KS_TRY(ops.gemmStrided(false, true, Tc, Tc, hd, T(1), dy, D, hd, qkv + row + 2 * D,
+                                       3 * D, hd, T(0), at(datt) + a, Tc, tt, H));
+                KS_TRY(ops.gemmStrided(true, false, Tc, hd, Tc, T(1), at(k.att) + a, Tc, tt, dy, D,
+                                       hd, T(0), dq + row + 2 * D, 3 * D, hd, H));
+            }
             return {};
         }));
         KS_TRY(lowp(at(datt), B * H * tt));
@@ -378,15 +377,14 @@ public:
         KS_TRY(lowp(at(dscores), B * H * tt));
         KS_TRY(dump(module, "grad_scores", "grad", "softmax", at(dscores), {B, H, Tc, Tc}));
         KS_TRY(op("attn_scores_bwd", dims({B * H, Tc, Tc, hd}), [&]() -> Status {
-            for (int b = 0; b < B; ++b)
-                for (int h = 0; h < H; ++h) {
-                    const size_t row = size_t(b) * Tc * 3 * D + size_t(h) * hd;
-                    const T* ds = at(dscores) + (size_t(b) * H + h) * tt;
-                    KS_TRY(ops.gemm(false, false, Tc, hd, Tc, scale, ds, Tc, qkv + row + D, 3 * D,
-                                    T(0), dq + row, 3 * D));
-                    KS_TRY(ops.gemm(true, false, Tc, hd, Tc, scale, ds, Tc, qkv + row, 3 * D, T(0),
-                                    dq + row + D, 3 * D));
-                }
+            for (int b = 0; b < B; ++b) {
+                const size_t row = size_t(b) * Tc * 3 * D;
+                const T* ds = at(dscores) + size_t(b) * H * tt;
+                KS_TRY(ops.gemmStrided(false, false, Tc, hd, Tc, scale, ds, Tc, tt, qkv + row + D,
+                                       3 * D, hd, T(0), dq + row, 3 * D, hd, H));
+                KS_TRY(ops.gemmStrided(true, false, Tc, hd, Tc, scale, ds, Tc, tt, qkv + row, 3 * D,
+                                       hd, T(0), dq + row + D, 3 * D, hd, H));
+            }
             return {};
         }));
         return lowp(dq, size_t(N) * 3 * D);
@@ -705,10 +703,7 @@ double TransformerTrainer::lossScale() const {
 Result<std::unique_ptr<TransformerTrainer>>
 TransformerTrainer::create(const TrainConfig& config, Backend& backend, Tracer& tracer) {
     KS_TRY(checkTransformerConfig(config));
-    TensorOps<float>* ops = backend.ops32();
-    if (!ops || !backend.hasTransformerOps())
-        return Error{"the " + backend.name() + " backend has no transformer ops"};
-    auto impl = std::make_unique<Impl>(backend, tracer, config, *ops);
+    auto impl = std::make_unique<Impl>(backend, tracer, config, *backend.ops32());
     Impl& m = *impl;
     if (m.cfg.lr <= 0) m.cfg.lr = defaultLearningRate(m.cfg.optimizer);
     if (!m.cfg.inputs.empty()) {
@@ -934,10 +929,7 @@ Result<GradCheckResult> gradCheckTransformer(const TrainConfig& config, Backend&
             return gradCheckNet<double>(config, backend, *ops, maxPerTensor);
         return Error{"the " + backend.name() + " backend has no float64 ops"};
     }
-    TensorOps<float>* ops = backend.ops32();
-    if (!ops || !backend.hasTransformerOps())
-        return Error{"the " + backend.name() + " backend has no transformer ops"};
-    return gradCheckNet<float>(config, backend, *ops, maxPerTensor);
+    return gradCheckNet<float>(config, backend, *backend.ops32(), maxPerTensor);
 }
 
 } // namespace ks::engine

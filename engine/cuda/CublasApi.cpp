@@ -1,6 +1,7 @@
 #include "CublasApi.h"
 
-#include <dlfcn.h>
+#include "data/RuntimeLibrary.h"
+
 #include <mutex>
 
 namespace ks::engine::cuda {
@@ -12,33 +13,28 @@ const CublasApi* CublasApi::get(std::string* error) {
     std::call_once(once, [] {
         const std::string soname = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
         // The executable's RUNPATH (it links cudart from the same folder), then the toolkit's.
-        void* lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
+        std::vector<std::string> folders;
 #ifdef KS_CUDA_LIBRARY_DIR
-        if (!lib)
-            lib = dlopen((std::string(KS_CUDA_LIBRARY_DIR) + "/" + soname).c_str(),
-                         RTLD_NOW | RTLD_LOCAL);
+        folders.push_back(KS_CUDA_LIBRARY_DIR);
 #endif
-        if (!lib) {
-            const char* why = dlerror();
-            loadError = "dlopen " + soname + ": " + (why ? why : "not found");
-            return;
-        }
-        bool ok = true;
-        auto bind = [&](auto& fn, const char* name) {
-            fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
-            if (!fn && ok) {
-                ok = false;
-                loadError = soname + ": no symbol " + name;
-            }
-        };
-        bind(api.create, "cublasCreate_v2");
-        bind(api.destroy, "cublasDestroy_v2");
-        bind(api.setStream, "cublasSetStream_v2");
-        bind(api.setMathMode, "cublasSetMathMode");
-        bind(api.sgemm, "cublasSgemm_v2");
-        bind(api.statusName, "cublasGetStatusName");
-        bind(api.statusString, "cublasGetStatusString");
-        if (!ok) api = CublasApi{};
+        void* library = data::openRuntimeLibrary({soname}, folders, &loadError);
+        if (!library) return;
+        data::SymbolBinder symbols(library, soname);
+        CublasApi loaded;
+        symbols.bind(loaded.create, "cublasCreate_v2");
+        symbols.bind(loaded.destroy, "cublasDestroy_v2");
+        symbols.bind(loaded.setStream, "cublasSetStream_v2");
+        symbols.bind(loaded.setMathMode, "cublasSetMathMode");
+        symbols.bind(loaded.sgemm, "cublasSgemm_v2");
+        symbols.bind(loaded.dgemm, "cublasDgemm_v2");
+        symbols.bind(loaded.sgemmStrided, "cublasSgemmStridedBatched");
+        symbols.bind(loaded.dgemmStrided, "cublasDgemmStridedBatched");
+        symbols.bind(loaded.statusName, "cublasGetStatusName");
+        symbols.bind(loaded.statusString, "cublasGetStatusString");
+        if (symbols.ok())
+            api = loaded;
+        else
+            loadError = symbols.error();
     });
     if (!api.create) {
         if (error) *error = loadError;

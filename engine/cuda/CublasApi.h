@@ -13,6 +13,9 @@ struct CublasApi {
     decltype(&cublasSetStream_v2) setStream = nullptr;
     decltype(&cublasSetMathMode) setMathMode = nullptr;
     decltype(&cublasSgemm_v2) sgemm = nullptr;
+    decltype(&cublasDgemm_v2) dgemm = nullptr;
+    decltype(&cublasSgemmStridedBatched) sgemmStrided = nullptr;
+    decltype(&cublasDgemmStridedBatched) dgemmStrided = nullptr;
     decltype(&cublasGetStatusName) statusName = nullptr;
     decltype(&cublasGetStatusString) statusString = nullptr;
 

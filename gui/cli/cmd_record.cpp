@@ -325,12 +325,6 @@ int cmdRecord(const Args& args) {
                                                      : BackendKind::Auto;
     std::string note;
     auto backend = createBackend(kind, &note);
-    // The transformer needs the backend's tensor ops; auto falls back to the CPU without them.
-    if (backend && transformer && !backend.value()->hasTransformerOps() &&
-        kind == BackendKind::Auto) {
-        note = "the " + backend.value()->name() + " backend has no transformer ops: using CPU";
-        backend = createBackend(BackendKind::Cpu, nullptr);
-    }
     if (!backend) {
         std::fprintf(stderr, "kernscope-cli record: %s\n", backend.error().message.c_str());
         return 2;
