@@ -8,6 +8,13 @@
 
 namespace ks::data {
 
+uint32_t maxResidentBlocksPerSm(uint32_t ccMajor, uint32_t ccMinor) {
+    if (ccMajor == 7 && ccMinor == 5) return 16;                   // Turing
+    if (ccMajor == 8 && (ccMinor == 6 || ccMinor == 7)) return 16; // GA10x, Orin
+    if (ccMajor == 8 && ccMinor == 9) return 24;                   // Ada
+    return 32; // 5.x, 6.x, 7.0, 7.2, 8.0, 9.0 and later data-centre parts; unknown: the usual cap
+}
+
 std::optional<double> theoreticalOccupancy(const data::Run& run, uint32_t device,
                                            uint32_t threadsPerBlock, uint32_t registersPerThread,
                                            uint32_t sharedBytesPerBlock) {
@@ -20,8 +27,8 @@ std::optional<double> theoreticalOccupancy(const data::Run& run, uint32_t device
     if (maxThreads == 0) return std::nullopt;
     const uint32_t warpsPerBlock = (threadsPerBlock + 31) / 32;
     const uint32_t maxWarps = maxThreads / 32;
-    constexpr uint32_t kMaxBlocksPerSm = 32; // sm_80 and sm_90
-    uint32_t blocks = std::min(kMaxBlocksPerSm, maxWarps / warpsPerBlock);
+    uint32_t blocks = std::min(maxResidentBlocksPerSm(d.cc_major[row], d.cc_minor[row]),
+                               maxWarps / warpsPerBlock);
     if (registersPerThread > 0 && d.registers_per_sm[row] > 0) {
         // Registers are allocated per warp in units of 256.
         const uint32_t perWarp = (registersPerThread * 32 + 255) / 256 * 256;

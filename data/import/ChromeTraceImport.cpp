@@ -582,7 +582,7 @@ void TraceImporter::deviceProperties(const char* json, size_t length, size_t cap
         od::object obj;
         if (item.get_object().get(obj)) return;
         DeviceProperties p;
-        std::optional<uint64_t> id;
+        std::optional<uint64_t> id, warpSize;
         for (auto field : obj) {
             std::string_view key;
             od::value v;
@@ -606,7 +606,13 @@ void TraceImporter::deviceProperties(const char* json, size_t length, size_t cap
             else if (is(key, "sharedMemPerMultiprocessor") ||
                      is(key, "maxSharedMemoryPerMultiProcessor"))
                 p.sharedPerSm = unsignedValue(v).value_or(0);
+            else if (is(key, "warpSize"))
+                warpSize = unsignedValue(v).value_or(0);
         }
+        // The occupancy estimate models NVIDIA SMs (warps of 32); ROCm's Kineto reports AMD
+        // compute units (wavefronts of 64) with a made-up compute capability 9.0, for which
+        // it would be wrong: left unknown there.
+        if (warpSize && *warpSize != 32) p.threadsPerSm = 0;
         if (id) m_properties[*id] = std::move(p);
     }
 }

@@ -1,5 +1,6 @@
 #include "data/import/Importers.h"
 #include "data/import/ChromeTraceImport.h"
+#include "data/import/Gzip.h"
 #include "data/import/NcuImport.h"
 #include "data/import/NsysImport.h"
 #include "data/import/ProfileJsonImport.h"
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <fstream>
 
 namespace ks::data {
@@ -142,7 +144,6 @@ std::string recogniseForeign(std::string_view head, std::string_view path) {
     if (starts("PK\x03\x04"))
         return "a zip archive (a PyTorch .pt checkpoint or .npz; open .npz references as "
                "references)";
-    if (starts("\x1f\x8b")) return "a gzip-compressed file; decompress it first";
     if (starts("\x93NUMPY")) return "a NumPy .npy array (open it as a reference)";
     if (looksLikeHdf5(head)) return "an HDF5 file (a run file or an h5py reference)";
     if (starts("\x7f"
@@ -158,12 +159,14 @@ std::string knownFormats() {
     return out;
 }
 
+// The first bytes of the file, decompressed when it is gzip-compressed.
 Result<std::string> readHead(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error{path + ": cannot open"};
     std::string head(kSniffBytes, '\0');
     in.read(head.data(), std::streamsize(head.size()));
     head.resize(size_t(in.gcount()));
+    if (looksLikeGzip(head)) return gunzipHead(path, kSniffBytes);
     return head;
 }
 
@@ -214,8 +217,10 @@ Result<const Importer*> detectImporter(const std::string& path) {
     return best;
 }
 
-Result<Run> importFile(const std::string& path, std::string_view format,
-                       const ImportOptions& options) {
+namespace {
+
+Result<Run> importPlain(const std::string& path, std::string_view format,
+                        const ImportOptions& options) {
     const Importer* importer = nullptr;
     if (format.empty()) {
         auto detected = detectImporter(path);
@@ -225,6 +230,42 @@ Result<Run> importFile(const std::string& path, std::string_view format,
         return Error{"unknown format '" + std::string(format) + "' (" + knownFormats() + ")"};
     }
     return importer->load(path, options);
+}
+
+void replaceAll(std::string& text, const std::string& from, const std::string& to) {
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+}
+
+// A .gz capture: imported from a decompressed temporary copy; messages and notes name the
+// user's file, never the copy.
+Result<Run> importCompressed(const std::string& path, std::string_view format,
+                             const ImportOptions& options) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(path, ec);
+    auto plain = gunzipToTemporary(path, gunzipLimit(ec ? 0 : uint64_t(bytes)));
+    if (!plain) return plain.error();
+    auto run = importPlain(plain->path(), format, options);
+    if (!run) {
+        std::string message = run.error().message;
+        replaceAll(message, plain->path(), path + " (decompressed)");
+        return Error{message};
+    }
+    replaceAll(run->info.notes, plain->path(), path);
+    return run;
+}
+
+} // namespace
+
+Result<Run> importFile(const std::string& path, std::string_view format,
+                       const ImportOptions& options) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{path + ": cannot open"};
+    char magic[3] = {};
+    in.read(magic, sizeof magic);
+    if (looksLikeGzip(std::string_view(magic, size_t(in.gcount()))))
+        return importCompressed(path, format, options);
+    return importPlain(path, format, options);
 }
 
 } // namespace ks::data

@@ -33,10 +33,12 @@ constexpr size_t kSniffBytes = 4096;
 const std::vector<Importer>& importers();
 const Importer* findImporter(std::string_view id);
 
-// The importer for `path`, or an error naming the file and what it looks like.
+// The importer for `path` (by its decompressed content when gzip-compressed), or an error naming
+// the file and what it looks like.
 Result<const Importer*> detectImporter(const std::string& path);
 
-// Detects (when `format` is empty) and imports. Errors are one line naming the file.
+// Detects (when `format` is empty) and imports; a gzip-compressed file is decompressed into a
+// temporary file first (Gzip.h), under a size limit. Errors are one line naming the file.
 Result<Run> importFile(const std::string& path, std::string_view format = {},
                        const ImportOptions& options = {});
 

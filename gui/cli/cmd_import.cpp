@@ -76,9 +76,11 @@ int cmdImport(const Args& args) {
     p.flag("--short-names", &shortNames,
            "nsys: kernels by their short names (nsys stats ':base') instead of demangled ones");
     p.epilog(
-        "The format is detected from the content when no format option is given.\n"
+        "The format is detected from the content when no format option is given; gzip-compressed\n"
+        "files (trace.json.gz from the PyTorch profiler) are decompressed first.\n"
         "examples:\n"
         "  kernscope-cli import trace.json -o trace.ksr.h5\n"
+        "  kernscope-cli import worker0.pt.trace.json.gz -o trace.ksr.h5\n"
         "  nsys export --type sqlite report.nsys-rep && kernscope-cli import report.sqlite -o "
         "r.ksr.h5\n"
         "  kernscope-cli import ncu.csv --attach r.ksr.h5 -o r-metrics.ksr.h5\n"

@@ -141,6 +141,17 @@ TEST_CASE("theoretical occupancy follows the device limits", "[gui][stats]") {
     REQUIRE(*data::theoreticalOccupancy(run, gpu, 32, 16, 0) == Approx(0.5));
     REQUIRE_FALSE(data::theoreticalOccupancy(run, cpu, 256, 32, 0).has_value());
     REQUIRE_FALSE(data::theoreticalOccupancy(run, 9, 256, 32, 0).has_value());
+    // The block cap follows the compute capability: 16 on sm_86 (1536 threads), 24 on sm_89.
+    run.devices.max_threads_per_sm[gpu] = 1536;
+    run.devices.cc_major[gpu] = 8;
+    run.devices.cc_minor[gpu] = 6;
+    REQUIRE(*data::theoreticalOccupancy(run, gpu, 32, 16, 0) == Approx(16.0 / 48));
+    run.devices.cc_minor[gpu] = 9;
+    REQUIRE(*data::theoreticalOccupancy(run, gpu, 32, 16, 0) == Approx(24.0 / 48));
+    run.devices.cc_major[gpu] = 7;
+    run.devices.cc_minor[gpu] = 5;
+    run.devices.max_threads_per_sm[gpu] = 1024;
+    REQUIRE(*data::theoreticalOccupancy(run, gpu, 32, 16, 0) == Approx(16.0 / 32));
 }
 
 TEST_CASE("models pass QAbstractItemModelTester", "[gui][models]") {

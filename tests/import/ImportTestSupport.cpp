@@ -2,8 +2,6 @@
 
 #include "TestSupport.h"
 
-#include <zlib.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -25,20 +23,6 @@ std::string thirdParty(const std::string& relative) {
         std::exit(kSkipped);
     }
     return file.string();
-}
-
-std::string gunzipped(const std::string& gzPath, const std::string& scratch) {
-    std::string name = std::filesystem::path(gzPath).filename().string();
-    if (name.ends_with(".gz")) name.resize(name.size() - 3);
-    const std::string out = scratch + "/" + name;
-    gzFile in = gzopen(gzPath.c_str(), "rb");
-    if (!in) throw std::runtime_error("cannot open " + gzPath);
-    std::ofstream file(out, std::ios::binary);
-    char buffer[1 << 16];
-    int n = 0;
-    while ((n = gzread(in, buffer, sizeof buffer)) > 0) file.write(buffer, n);
-    gzclose(in);
-    return out;
 }
 
 nlohmann::json oracle(const std::string& kind, const std::string& path) {

@@ -17,8 +17,6 @@ constexpr int kSkipped = 77;
 // shared/thirdparty/<relative>; exits the test process with kSkipped when the folder is absent
 // (a fresh clone without the shared material). KS_THIRDPARTY_DIR overrides the location.
 std::string thirdParty(const std::string& relative);
-// A .gz file decompressed into the scratch folder; returns the path.
-std::string gunzipped(const std::string& gzPath, const std::string& scratch);
 // tests/import/oracle.py KIND FILE, parsed.
 nlohmann::json oracle(const std::string& kind, const std::string& path);
 
