@@ -62,6 +62,13 @@ int64_t TimelineRow::busyBefore(int64_t t, size_t& hint) const {
     return covered[k] - std::max<int64_t>(0, ends[k - 1] - t);
 }
 
+uint64_t TimelineRow::weightBetween(int64_t a, int64_t b) const {
+    if (b <= a || weightBefore.size() != start.size() + 1) return 0;
+    const auto i = std::lower_bound(start.begin(), start.end(), a) - start.begin();
+    const auto j = std::lower_bound(start.begin() + i, start.end(), b) - start.begin();
+    return weightBefore[size_t(j)] - weightBefore[size_t(i)];
+}
+
 int64_t TimelineRow::busyBetween(int64_t a, int64_t b) const {
     return b > a ? busyBefore(b) - busyBefore(a) : 0;
 }
@@ -239,6 +246,21 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
         p.add(r.start_ns[i], r.end_ns[i], r.name[i], EventRef{EventSource::Range, uint32_t(i)});
     }
 
+    // CPU samples: one lane per thread, under the thread's ranges.
+    const auto& smp = run.samples;
+    for (size_t i = 0; i < smp.size(); ++i) {
+        auto& p = rowFor({1, smp.thread[i], 2, 0});
+        if (p.row.label.empty()) {
+            p.row.kind = RowKind::Samples;
+            p.row.thread = smp.thread[i];
+            p.row.group = threadGroup(smp.thread[i]);
+            p.row.label = "CPU samples";
+        }
+        const uint32_t node = smp.stack[i];
+        const uint32_t leaf = node < run.stacks.size() ? run.stacks.frame[node] : 0;
+        p.add(smp.time_ns[i], smp.time_ns[i], leaf, EventRef{EventSource::Sample, uint32_t(i)});
+    }
+
     int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
     std::vector<const TimelineRow*> deviceStreams;
     auto addUtilization = [&] {
@@ -255,6 +277,17 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     for (auto& [key, p] : rows) {
         if (!keepGoing(0.4 + 0.4 * double(finished++) / double(rows.size()))) return nullptr;
         finish(p.row);
+        if (p.row.kind == RowKind::Samples) {
+            p.row.weightBefore.assign(p.row.size() + 1, 0);
+            for (size_t i = 0; i < p.row.size(); ++i) {
+                const uint32_t sample = p.row.ref[i].index;
+                const uint64_t w = sample < smp.weight.size() ? smp.weight[sample] : 1;
+                // Saturating: the weights come from the file.
+                constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+                const uint64_t before = p.row.weightBefore[i];
+                p.row.weightBefore[i + 1] = w > kMax - before ? kMax : before + w;
+            }
+        }
         if (p.row.size()) {
             lo = std::min(lo, p.row.start.front());
             hi = std::max(hi, p.row.maxEnd.back());
@@ -300,6 +333,7 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     data->m_where[int(EventSource::Memset)].resize(ms.size());
     data->m_where[int(EventSource::Api)].resize(a.size());
     data->m_where[int(EventSource::Range)].resize(r.size());
+    data->m_where[int(EventSource::Sample)].resize(smp.size());
     data->m_apiByCorrelation.reserve(a.size());
     for (uint32_t ri = 0; ri < data->m_rows.size(); ++ri) {
         const auto& row = data->m_rows[ri];

@@ -12,9 +12,10 @@
 
 namespace ks::gui {
 
-enum class RowKind : uint8_t { Device, Api, Range, Counter, Utilization };
+enum class RowKind : uint8_t { Device, Api, Range, Counter, Utilization, Samples };
 // Which table an event came from.
-enum class EventSource : uint8_t { Kernel, Memcpy, Memset, Api, Range };
+enum class EventSource : uint8_t { Kernel, Memcpy, Memset, Api, Range, Sample };
+constexpr size_t kEventSources = 6;
 
 struct EventRef {
     EventSource source = EventSource::Kernel;
@@ -44,7 +45,12 @@ struct TimelineRow {
     // of its device's streams, and covered indexes those instead.
     std::vector<int64_t> covered;
     std::vector<int64_t> busyStart, busyEnd;
+    // A Samples row: its events are the thread's CPU samples (start == end, name = leaf frame);
+    // weightBefore[i] is the total weight of samples [0, i), so a window's weight is two searches.
+    std::vector<uint64_t> weightBefore;
     size_t size() const { return start.size(); }
+    // Total sample weight with a <= time < b (Samples rows).
+    uint64_t weightBetween(int64_t a, int64_t b) const;
     // Index of the first event whose end is after t (events before it all ended by t).
     size_t firstEndingAfter(int64_t t) const;
     // Time covered by at least one event of the row in [a, b).
@@ -100,7 +106,7 @@ private:
     // correlation -> (row, index) of API calls, sorted by correlation for binary search.
     std::vector<std::pair<uint32_t, std::pair<uint32_t, uint32_t>>> m_apiByCorrelation;
     // For locate(): per source, the (row, index) of each table row.
-    std::vector<std::pair<uint32_t, uint32_t>> m_where[5];
+    std::vector<std::pair<uint32_t, uint32_t>> m_where[kEventSources];
 };
 
 } // namespace ks::gui

@@ -104,6 +104,7 @@ void TimelineView::rebuildGeometry() {
         if (collapsed) continue;
         const int h = rows[r].kind == RowKind::Counter       ? kCounterHeight
                       : rows[r].kind == RowKind::Utilization ? kUtilizationHeight
+                      : rows[r].kind == RowKind::Samples     ? kSamplesHeight
                                                              : kRowHeight;
         m_geom.push_back({y, h, false, r, g});
         y += h;
@@ -190,7 +191,8 @@ void TimelineView::updateLayout() {
     for (const RowGeom& g : m_geom) {
         if (g.header || g.top + g.height < top || g.top > bottom) continue;
         const RowKind kind = m_data->rows()[g.row].kind;
-        if (kind == RowKind::Counter || kind == RowKind::Utilization) continue;
+        if (kind == RowKind::Counter || kind == RowKind::Utilization || kind == RowKind::Samples)
+            continue;
         m_data->layoutRow(g.row, m_t0, m_nsPerPx, eventAreaWidth(), m_layout[g.row]);
     }
 }
@@ -236,6 +238,8 @@ QColor TimelineView::eventColor(size_t row, size_t index) const {
         const uint32_t h = hashOf(m_data->run().strings.get(r.name[index]));
         return QColor::fromHsv(int(h % 360), 70 + int((h >> 9) % 40), 215);
     }
+    case EventSource::Sample:
+        return QColor(239, 108, 0);
     case EventSource::Kernel: {
         // Kernels: blue-green-violet family so they stand apart from copies.
         const uint32_t h = hashOf(m_data->run().strings.get(r.name[index]));
@@ -424,6 +428,11 @@ void TimelineView::paintRow(QPainter& p, const RowGeom& g, int w) {
         p.restore();
         return;
     }
+    if (row.kind == RowKind::Samples) {
+        paintSamples(p, row, g, w);
+        p.restore();
+        return;
+    }
     const QFontMetrics fm(font());
     const int minLabelPx = fm.horizontalAdvance(QStringLiteral("Wxx")) + 6;
     const int y = g.top + 2, h = g.height - 4;
@@ -536,6 +545,46 @@ void TimelineView::paintUtilization(QPainter& p, const TimelineRow& row, const R
     }
 }
 
+// Sample weight per pixel column as bars scaled to the fullest column in view (the thread's CPU
+// activity, as Hotspot draws it), with the samples in view counted in the corner.
+void TimelineView::paintSamples(QPainter& p, const TimelineRow& row, const RowGeom& g, int w) {
+    const int areaW = w - m_labelWidth;
+    static thread_local std::vector<uint64_t> columns;
+    columns.assign(size_t(std::max(areaW, 0)), 0);
+    uint64_t fullest = 0;
+    for (int x = 0; x < areaW; ++x) {
+        columns[size_t(x)] =
+            row.weightBetween(int64_t(m_t0 + x * m_nsPerPx), int64_t(m_t0 + (x + 1) * m_nsPerPx));
+        fullest = std::max(fullest, columns[size_t(x)]);
+    }
+    const int h = g.height - 4, bottom = g.top + 2 + h;
+    if (fullest > 0) {
+        static thread_local std::vector<QRect> rects;
+        rects.clear();
+        for (int x = 0; x < areaW; ++x) {
+            if (!columns[size_t(x)]) continue;
+            const double share = double(columns[size_t(x)]) / double(fullest);
+            const int height = std::max(2, int(std::lround(share * h)));
+            rects.emplace_back(x, bottom - height, 1, height);
+        }
+        p.setPen(Qt::NoPen);
+        p.setBrush(m_dark ? QColor(255, 152, 0) : QColor(239, 108, 0));
+        p.drawRects(rects.data(), int(rects.size()));
+        p.setBrush(Qt::NoBrush);
+    }
+    const auto first = std::lower_bound(row.start.begin(), row.start.end(), int64_t(m_t0));
+    const auto last = std::lower_bound(first, row.start.end(), int64_t(m_t0 + m_nsPerPx * areaW));
+    const qlonglong inView = last - first;
+    const QString label =
+        inView == 1 ? tr("1 sample in view") : tr("%L1 samples in view").arg(inView);
+    const QFontMetrics fm(font());
+    const QRect box(areaW - fm.horizontalAdvance(label) - 14, g.top + 2,
+                    fm.horizontalAdvance(label) + 10, g.height - 4);
+    p.fillRect(box, m_dark ? QColor(38, 39, 43, 220) : QColor(255, 255, 255, 220));
+    p.setPen(m_dark ? QColor(220, 220, 225) : QColor(30, 30, 35));
+    p.drawText(box, Qt::AlignCenter, label);
+}
+
 void TimelineView::paintFlows(QPainter& p, int w) {
     if (!m_selected) return;
     // The arrows stay inside the track area (never over the row labels or the ruler).
@@ -631,6 +680,22 @@ bool TimelineView::hitTest(QPoint pos, size_t& row, size_t& index, uint32_t* cou
     if (gi < 0 || m_geom[size_t(gi)].header) return false;
     row = m_geom[size_t(gi)].row;
     const double x = pos.x() - m_labelWidth;
+    const auto& r = m_data->rows()[row];
+    if (r.kind == RowKind::Samples) {
+        // The sample nearest the cursor, within three pixels.
+        const int64_t t = int64_t(xToTime(pos.x()));
+        const auto at = std::lower_bound(r.start.begin(), r.start.end(), t);
+        double best = 3 * m_nsPerPx;
+        bool found = false;
+        for (auto it : {at, at == r.start.begin() ? at : at - 1})
+            if (it != r.start.end() && std::abs(double(*it - t)) <= best) {
+                best = std::abs(double(*it - t));
+                index = size_t(it - r.start.begin());
+                found = true;
+            }
+        if (found && count) *count = 1;
+        return found;
+    }
     for (const DrawItem& it : m_layout[row]) {
         if (x >= it.x0 - 1 && x <= std::max(it.x1, it.x0 + 2) + 1) {
             index = it.first;
@@ -649,10 +714,43 @@ bool TimelineView::hitTest(QPoint pos, size_t& row, size_t& index, uint32_t* cou
     return false;
 }
 
+// A CPU sample: its time, weight, event and call stack (leaf first, as perf report shows it).
+QString TimelineView::describeSample(size_t rowIndex, size_t index) const {
+    const auto& row = m_data->rows()[rowIndex];
+    const auto& run = m_data->run();
+    const uint32_t sample = row.ref[index].index;
+    auto text = [&](uint32_t id) {
+        return QString::fromStdString(std::string(run.strings.get(id))).toHtmlEscaped();
+    };
+    QString html = QStringLiteral("<b>%1</b><table>").arg(text(row.name[index]));
+    auto line = [&](const QString& k, const QString& v) {
+        html +=
+            QStringLiteral("<tr><td style='color:gray;padding-right:8px'>%1</td><td>%2</td></tr>")
+                .arg(k, v);
+    };
+    line(tr("Time"), exactDuration(row.start[index] - m_data->begin()));
+    if (sample < run.samples.weight.size())
+        line(tr("Weight"), QString::number(qulonglong(run.samples.weight[sample])));
+    if (sample < run.samples.event.size() && run.samples.event[sample] != 0)
+        line(tr("Event"), text(run.samples.event[sample]));
+    line(tr("Row"), QString::fromStdString(row.group + " / " + row.label).toHtmlEscaped());
+    html += QStringLiteral("</table>");
+    constexpr int kShownFrames = 16;
+    int depth = 0;
+    uint32_t node = sample < run.samples.stack.size() ? run.samples.stack[sample] : data::kNoParent;
+    for (; node < run.stacks.size() && depth < kShownFrames; ++depth) {
+        html += (depth == 0 ? QString() : QStringLiteral("<br>")) + text(run.stacks.frame[node]);
+        node = run.stacks.parent[node];
+    }
+    if (node < run.stacks.size()) html += tr("<br>… (deeper frames not shown)");
+    return html;
+}
+
 QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
     const auto& row = m_data->rows()[rowIndex];
     const auto& run = m_data->run();
     const EventRef ref = row.ref[index];
+    if (ref.source == EventSource::Sample) return describeSample(rowIndex, index);
     const int64_t dur = row.end[index] - row.start[index];
     QString html =
         QStringLiteral("<b>%1</b><table>")
@@ -708,6 +806,8 @@ QString TimelineView::describeEvent(size_t rowIndex, size_t index) const {
              QString::fromStdString(std::string(run.strings.get(run.ranges.category[ref.index])))
                  .toHtmlEscaped());
         line(tr("Depth"), QString::number(run.ranges.depth[ref.index]));
+        break;
+    case EventSource::Sample: // described by describeSample
         break;
     }
     html += QStringLiteral("</table>");
@@ -786,9 +886,12 @@ int TimelineView::setSearch(const QString& pattern, bool regex) {
             re.match(QString::fromUtf8(strings.get(i).data(), qsizetype(strings.get(i).size())))
                 .hasMatch();
     const auto& rows = m_data->rows();
-    for (size_t r = 0; r < rows.size(); ++r)
+    for (size_t r = 0; r < rows.size(); ++r) {
+        // Search finds events; samples (thousands per function) belong to the flame graph.
+        if (rows[r].kind == RowKind::Samples) continue;
         for (size_t i = 0; i < rows[r].size(); ++i)
             if (rows[r].name[i] && m_matchName[rows[r].name[i]]) m_matches.emplace_back(r, i);
+    }
     std::stable_sort(m_matches.begin(), m_matches.end(), [&](const auto& a, const auto& b) {
         return rows[a.first].start[a.second] < rows[b.first].start[b.second];
     });

@@ -105,6 +105,8 @@ private:
     void paintRow(QPainter& p, const RowGeom& g, int w);
     void paintFlows(QPainter& p, int w);
     void paintUtilization(QPainter& p, const TimelineRow& row, const RowGeom& g, int w);
+    void paintSamples(QPainter& p, const TimelineRow& row, const RowGeom& g, int w);
+    QString describeSample(size_t row, size_t index) const;
     void paintCoverageBlock(QPainter& p, const TimelineRow& row, const DrawItem& it, QColor c,
                             int y, int h, int w);
     QColor eventColor(size_t row, size_t index) const;
@@ -122,6 +124,7 @@ private:
     static constexpr int kHeaderHeight = 20;
     static constexpr int kCounterHeight = 40;
     static constexpr int kUtilizationHeight = 26;
+    static constexpr int kSamplesHeight = 26;
     bool m_viewIsFit = false; // the view shows the whole run: a resize fits it again
 
     std::vector<std::pair<size_t, size_t>> m_matches; // sorted by start time

@@ -44,8 +44,8 @@ TEST_CASE("timeline rows are sorted and indexed", "[gui][timeline]") {
         total += row.size();
         for (size_t i = 1; i < row.size(); ++i) REQUIRE(row.start[i - 1] <= row.start[i]);
     }
-    REQUIRE(total ==
-            run->kernels.size() + run->memcpy.size() + run->api.size() + run->ranges.size());
+    REQUIRE(total == run->kernels.size() + run->memcpy.size() + run->api.size() +
+                         run->ranges.size() + run->samples.size());
     REQUIRE(data->eventCount() == total);
     // Every kernel can be found again, and its API call by correlation id.
     size_t row = 0, index = 0, apiRow = 0, apiIndex = 0;
@@ -354,4 +354,71 @@ TEST_CASE("the first view fits the run at the final size; flows stay in the trac
             REQUIRE(image.pixelColor(x, y) != QColor(255, 87, 34));
     // Details show exact times.
     REQUIRE(view.describeEvent(row, index).contains(QStringLiteral(" ns)")));
+}
+
+TEST_CASE("CPU samples get a lane per thread: bars follow the weight, the tooltip the stack",
+          "[gui][timeline]") {
+    ks::test::ensureApp();
+    auto run = std::make_shared<data::Run>();
+    const uint32_t thread = 5;
+    run->threads.id.push_back(thread);
+    run->threads.name.push_back(run->strings.intern("worker"));
+    run->threads.process.push_back(0);
+    auto frame = [&](const char* name, uint32_t parent) {
+        run->stacks.frame.push_back(run->strings.intern(name));
+        run->stacks.parent.push_back(parent);
+        return uint32_t(run->stacks.frame.size() - 1);
+    };
+    const uint32_t mainFrame = frame("main", data::kNoParent);
+    const uint32_t leafA = frame("leaf_a", frame("compute", mainFrame));
+    const uint32_t leafB = frame("leaf_b", mainFrame);
+    // 100 samples of weight 1 over the first 100 µs, 10 of weight 10 at 200..209 µs, one with
+    // a stack id out of range and one whose weight would overflow the running sum.
+    for (int i = 0; i < 100; ++i) run->samples.add(i * 1000, thread, leafA, 1);
+    for (int i = 0; i < 10; ++i) run->samples.add(200'000 + i * 1000, thread, leafB, 10);
+    run->samples.add(300'000, thread, 12345, 1);
+    run->samples.add(400'000, thread, leafB, ~uint64_t(0));
+
+    auto data = TimelineData::build(run);
+    const TimelineRow* lane = nullptr;
+    size_t laneIndex = 0;
+    for (size_t r = 0; r < data->rows().size(); ++r)
+        if (data->rows()[r].kind == RowKind::Samples) lane = &data->rows()[r], laneIndex = r;
+    REQUIRE(lane);
+    CHECK(lane->group == "Thread 5 · worker");
+    CHECK(lane->size() == 112);
+    CHECK(lane->weightBetween(0, 100'000) == 100);
+    CHECK(lane->weightBetween(200'000, 210'000) == 100);
+    CHECK(lane->weightBetween(100'000, 200'000) == 0);
+    CHECK(lane->weightBetween(0, 400'001) == ~uint64_t(0)); // saturated, not wrapped
+
+    TimelineView view;
+    view.resize(1200, 300);
+    view.setData(data);
+    view.setView(0, 250.0); // 4 px per µs: the weight-10 samples fill their columns
+    QImage image(1200, 300, QImage::Format_ARGB32_Premultiplied);
+    view.renderTo(image);
+    const int top = view.rowTop(laneIndex), bottom = top + 20;
+    auto xOf = [&](double ns) { return int(view.timeToX(ns)); };
+    const QColor busy = image.pixelColor(xOf(204'000), bottom);
+    const QColor idle = image.pixelColor(xOf(150'000), bottom);
+    CHECK(busy != idle);
+    CHECK(busy.red() > busy.blue()); // orange bars
+    // Weight 10 columns are full height, weight 1 columns a tenth of it.
+    CHECK(image.pixelColor(xOf(204'000), top + 6) == busy);
+    CHECK(image.pixelColor(xOf(50'000), top + 6) != busy);
+
+    size_t row = 0, index = 0;
+    REQUIRE(view.hitTest(QPoint(xOf(205'000), top + 10), row, index));
+    CHECK(row == laneIndex);
+    const QString tip = view.describeEvent(row, index);
+    INFO(tip.toStdString());
+    CHECK(tip.contains("leaf_b"));
+    CHECK(tip.contains("main"));
+    CHECK(tip.contains("Weight"));
+    REQUIRE(view.hitTest(QPoint(xOf(50'000), top + 10), row, index));
+    CHECK(view.describeEvent(row, index).contains("compute"));
+    REQUIRE(view.hitTest(QPoint(xOf(300'000), top + 10), row, index));
+    CHECK_FALSE(view.describeEvent(row, index).isEmpty()); // a bad stack id shows no frames
+    CHECK_FALSE(view.hitTest(QPoint(xOf(150'000), top + 10), row, index));
 }
