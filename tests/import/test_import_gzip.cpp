@@ -97,6 +97,14 @@ TEST_CASE("hostile gzip files are refused in one line naming the file", "[import
         CHECK(
             run.error().message.starts_with(dir + "/cut.json.gz: gzip data corrupt or truncated"));
     }
+    SECTION("a gzip header and nothing else") {
+        writeAll(dir + "/header.json.gz", std::string("\x1f\x8b\x08\0", 4));
+        auto run = data::importFile(dir + "/header.json.gz");
+        REQUIRE_FALSE(run);
+        INFO(run.error().message);
+        CHECK(run.error().message.starts_with(dir + "/header.json.gz: "));
+        CHECK(run.error().message.find('\n') == std::string::npos);
+    }
     SECTION("corrupt deflate data or checksum") {
         std::string bad = good;
         bad[bad.size() - 6] ^= 0x55; // the CRC-32 of the member
