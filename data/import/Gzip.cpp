@@ -38,6 +38,15 @@ struct GzCloser {
     void operator()(gzFile f) const { gzclose(f); }
 };
 
+// zlib's message for the last error, without the file name it puts in front.
+std::string zlibError(gzFile file, const std::string& path) {
+    int code = 0;
+    const char* text = gzerror(file, &code);
+    std::string why = text && *text ? text : "zlib error";
+    if (why.starts_with(path + ": ")) why.erase(0, path.size() + 2);
+    return why;
+}
+
 std::string mib(uint64_t bytes) {
     return std::to_string(bytes >> 20) + " MiB";
 }
@@ -74,11 +83,7 @@ Result<std::string> gunzipHead(const std::string& path, size_t bytes) {
     size_t got = 0;
     while (got < bytes) {
         const int n = gzread(in.get(), head.data() + got, unsigned(bytes - got));
-        if (n < 0) {
-            int code = 0;
-            const char* why = gzerror(in.get(), &code);
-            return Error{path + ": gzip data corrupt (" + (why && *why ? why : "zlib error") + ")"};
-        }
+        if (n < 0) return Error{path + ": gzip data corrupt (" + zlibError(in.get(), path) + ")"};
         if (n == 0) break;
         got += size_t(n);
     }
@@ -108,12 +113,9 @@ Result<TemporaryFile> gunzipToTemporary(const std::string& path, uint64_t limit)
     uint64_t total = 0;
     for (;;) {
         const int n = gzread(in.get(), buffer.data(), unsigned(buffer.size()));
-        if (n < 0) {
-            int code = 0;
-            const char* why = gzerror(in.get(), &code);
+        if (n < 0)
             return Error{path + ": gzip data corrupt or truncated after " + std::to_string(total) +
-                         " decompressed bytes (" + (why && *why ? why : "zlib error") + ")"};
-        }
+                         " decompressed bytes (" + zlibError(in.get(), path) + ")"};
         if (n == 0) break;
         total += uint64_t(n);
         if (total > limit)
@@ -126,10 +128,10 @@ Result<TemporaryFile> gunzipToTemporary(const std::string& path, uint64_t limit)
     }
     // gzread reports a stream cut short only at its end: check what zlib saw last.
     int code = Z_OK;
-    const char* why = gzerror(in.get(), &code);
+    gzerror(in.get(), &code);
     if (code != Z_OK && code != Z_STREAM_END)
         return Error{path + ": gzip data corrupt or truncated after " + std::to_string(total) +
-                     " decompressed bytes (" + (why ? why : "zlib error") + ")"};
+                     " decompressed bytes (" + zlibError(in.get(), path) + ")"};
     if (std::fflush(file.get()) != 0)
         return Error{path + ": cannot write the decompressed data to " + name + ": " +
                      std::strerror(errno)};
