@@ -1,4 +1,5 @@
 #include "data/Run.h"
+#include "data/Checked.h"
 
 #include <iterator>
 
@@ -52,6 +53,19 @@ std::string_view Run::threadName(uint32_t id) const {
     for (size_t i = 0; i < threads.size(); ++i)
         if (threads.id[i] == id) return strings.get(threads.name[i]);
     return {};
+}
+
+std::optional<Run::GpuSideLane> Run::gpuSideLane(uint32_t thread) const {
+    constexpr std::string_view kPrefix = "GPU ", kSeparator = " · ", kSuffix = " (GPU-side ranges)";
+    std::string_view name = threadName(thread);
+    if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return std::nullopt;
+    name.remove_prefix(kPrefix.size());
+    name.remove_suffix(kSuffix.size());
+    const size_t separator = name.find(kSeparator);
+    if (separator == 0 || separator == std::string_view::npos) return std::nullopt;
+    auto device = parseInteger<uint32_t>(name.substr(0, separator));
+    if (!device) return std::nullopt;
+    return GpuSideLane{*device, std::string(name.substr(separator + kSeparator.size()))};
 }
 
 std::string_view Run::deviceName(uint32_t id) const {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -289,6 +290,13 @@ struct Run {
     void nameThread(uint32_t id, std::string_view name);
     void setThreadProcess(uint32_t id, uint32_t process); // names the thread "" when new
     std::string_view threadName(uint32_t id) const; // "" when unnamed
+    // A thread that holds ranges a trace drew on a GPU is named "GPU <device> · <lane> (GPU-side
+    // ranges)" (RUNFILE.md): its device and lane ("stream 7", "all streams"), or empty.
+    struct GpuSideLane {
+        uint32_t device = 0;
+        std::string lane;
+    };
+    std::optional<GpuSideLane> gpuSideLane(uint32_t thread) const;
     std::string_view deviceName(uint32_t id) const;
     bool deviceIsCpu(uint32_t id) const;
 };

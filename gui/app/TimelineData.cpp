@@ -178,30 +178,40 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     data->m_run = runPtr;
     const data::Run& run = *runPtr;
 
-    // Keyed so rows come out grouped: devices by (device, stream), then threads. A one-entry
-    // cache in front of the map: consecutive events often share a row.
-    using Key = std::tuple<int, uint32_t, uint32_t, uint32_t>;
+    // Keyed so rows come out grouped: each device's streams, then the ranges drawn on it, then
+    // threads (API calls, ranges by depth, samples). A one-entry cache in front of the map:
+    // consecutive events often share a row.
+    using Key = std::tuple<int, uint32_t, uint32_t, uint32_t, uint32_t>;
     std::map<Key, Pending> rows;
-    Key lastKey{-1, 0, 0, 0};
+    Key lastKey{-1, 0, 0, 0, 0};
     Pending* last = nullptr;
     auto rowFor = [&](const Key& key) -> Pending& {
         if (last && key == lastKey) return *last;
         lastKey = key;
         return *(last = &rows[key]);
     };
+    auto deviceGroup = [&](uint32_t device) {
+        const auto name = run.deviceName(device);
+        return (run.deviceIsCpu(device) ? "CPU device " : "GPU ") + std::to_string(device) +
+               (name.empty() ? "" : " · " + std::string(name));
+    };
     auto deviceRow = [&](uint32_t device, uint32_t stream) -> Pending& {
-        auto& p = rowFor({0, device, stream, 0});
+        auto& p = rowFor({0, device, 0, stream, 0});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Device;
             p.row.device = device;
             p.row.stream = stream;
-            const auto name = run.deviceName(device);
-            const bool cpu = run.deviceIsCpu(device);
-            p.row.group = (cpu ? "CPU device " : "GPU ") + std::to_string(device) +
-                          (name.empty() ? "" : " · " + std::string(name));
-            p.row.label = (cpu ? "Lane " : "Stream ") + std::to_string(stream);
+            p.row.group = deviceGroup(device);
+            p.row.label = (run.deviceIsCpu(device) ? "Lane " : "Stream ") + std::to_string(stream);
         }
         return p;
+    };
+    // Ranges a trace drew on a GPU (Kineto's gpu_user_annotation) go under their device.
+    std::map<uint32_t, std::optional<data::Run::GpuSideLane>> gpuLanes;
+    auto gpuLaneOf = [&](uint32_t thread) -> const std::optional<data::Run::GpuSideLane>& {
+        auto it = gpuLanes.find(thread);
+        if (it == gpuLanes.end()) it = gpuLanes.emplace(thread, run.gpuSideLane(thread)).first;
+        return it->second;
     };
     auto threadGroup = [&](uint32_t thread) {
         const auto name = run.threadName(thread);
@@ -223,7 +233,7 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
             .add(ms.start_ns[i], ms.end_ns[i], 0, EventRef{EventSource::Memset, uint32_t(i)});
     const auto& a = run.api;
     for (size_t i = 0; i < a.size(); ++i) {
-        auto& p = rowFor({1, a.thread[i], 0, 0});
+        auto& p = rowFor({1, a.thread[i], 0, 0, 0});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Api;
             p.row.thread = a.thread[i];
@@ -235,13 +245,22 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     if (!keepGoing(0.3)) return nullptr;
     const auto& r = run.ranges;
     for (size_t i = 0; i < r.size(); ++i) {
-        auto& p = rowFor({1, r.thread[i], 1, r.depth[i]});
+        const auto& gpu = gpuLaneOf(r.thread[i]);
+        auto& p = gpu ? rowFor({0, gpu->device, 1, r.thread[i], r.depth[i]})
+                      : rowFor({1, r.thread[i], 1, r.depth[i], 0});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Range;
             p.row.thread = r.thread[i];
             p.row.depth = r.depth[i];
-            p.row.group = threadGroup(r.thread[i]);
-            p.row.label = "Ranges · depth " + std::to_string(r.depth[i]);
+            if (gpu) {
+                p.row.device = gpu->device;
+                p.row.group = deviceGroup(gpu->device);
+                p.row.label = "Ranges · " + gpu->lane +
+                              (r.depth[i] ? " · depth " + std::to_string(r.depth[i]) : "");
+            } else {
+                p.row.group = threadGroup(r.thread[i]);
+                p.row.label = "Ranges · depth " + std::to_string(r.depth[i]);
+            }
         }
         p.add(r.start_ns[i], r.end_ns[i], r.name[i], EventRef{EventSource::Range, uint32_t(i)});
     }
@@ -249,7 +268,7 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     // CPU samples: one lane per thread, under the thread's ranges.
     const auto& smp = run.samples;
     for (size_t i = 0; i < smp.size(); ++i) {
-        auto& p = rowFor({1, smp.thread[i], 2, 0});
+        auto& p = rowFor({1, smp.thread[i], 2, 0, 0});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Samples;
             p.row.thread = smp.thread[i];

@@ -422,3 +422,50 @@ TEST_CASE("CPU samples get a lane per thread: bars follow the weight, the toolti
     CHECK_FALSE(view.describeEvent(row, index).isEmpty()); // a bad stack id shows no frames
     CHECK_FALSE(view.hitTest(QPoint(xOf(150'000), top + 10), row, index));
 }
+
+TEST_CASE("ranges a trace drew on a GPU sit under their device, not among threads",
+          "[gui][timeline]") {
+    auto run = std::make_shared<data::Run>();
+    const uint32_t gpu = run->addDevice("gpu", "A100");
+    const uint32_t kernel = run->strings.intern("gemm");
+    run->kernels.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
+    run->kernels.device.back() = gpu;
+    run->kernels.stream.back() = 7;
+    run->kernels.start_ns.back() = 100;
+    run->kernels.end_ns.back() = 200;
+    run->kernels.name.back() = kernel;
+    run->nameThread(1, "python / main");
+    run->nameThread(2, "GPU " + std::to_string(gpu) + " · stream 7 (GPU-side ranges)");
+    run->nameThread(3, "GPU 0x · stream 7 (GPU-side ranges)"); // not a device number: a thread
+    for (uint32_t thread : {1u, 2u, 2u, 3u}) {
+        run->ranges.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
+        run->ranges.thread.back() = thread;
+        run->ranges.start_ns.back() = 90;
+        run->ranges.end_ns.back() = 210;
+        run->ranges.name.back() = run->strings.intern("forward");
+    }
+    run->ranges.depth[2] = 1;
+
+    CHECK(run->gpuSideLane(2)->device == gpu);
+    CHECK(run->gpuSideLane(2)->lane == "stream 7");
+    CHECK_FALSE(run->gpuSideLane(1));
+    CHECK_FALSE(run->gpuSideLane(3));
+    run->nameThread(4, "GPU 99999999999 · all streams (GPU-side ranges)");
+    CHECK_FALSE(run->gpuSideLane(4)); // out of range
+    run->nameThread(5, "GPU 1 · all streams (GPU-side ranges)");
+    CHECK(run->gpuSideLane(5)->lane == "all streams");
+
+    auto data = TimelineData::build(run);
+    std::vector<std::string> layout;
+    for (const auto& row : data->rows()) layout.push_back(row.group + " / " + row.label);
+    const std::string device = "GPU " + std::to_string(gpu) + " · A100";
+    const std::vector<std::string> expected = {
+        device + " / Utilization",
+        device + " / Stream 7",
+        device + " / Ranges · stream 7",
+        device + " / Ranges · stream 7 · depth 1",
+        "Thread 1 · python / main / Ranges · depth 0",
+        "Thread 3 · GPU 0x · stream 7 (GPU-side ranges) / Ranges · depth 0",
+    };
+    CHECK(layout == expected);
+}
