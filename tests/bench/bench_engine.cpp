@@ -54,9 +54,10 @@ int main(int argc, char** argv) {
     auto backend = createCpuBackend(threads);
     std::printf("threads %d\n", threads);
     const auto t = bench::timeSteps(*backend, TrainConfig{}, 20, steps, 3);
-    const double off = t.untraced, on = t.traced;
+    const double off = t.untraced.wall, on = t.traced.wall;
     std::printf("engine_step_ms_untraced %.4f ms\n", off);
     std::printf("engine_step_ms_traced %.4f ms\n", on);
+    std::printf("engine_step_cpu_ms_untraced %.4f ms\n", t.untraced.cpu);
     std::printf("tracing_overhead_pct %.2f %%\n", (on - off) / off * 100);
     const double rOn = rangeNs(true), rOff = rangeNs(false);
     std::printf("tracer_range_ns %.1f ns\n", rOn);

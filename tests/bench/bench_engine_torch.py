@@ -29,6 +29,7 @@ def step(i):
     return loss.item()  # the engine reads its loss back every step too
 
 
-best = best_median_ms(step, warmup=20, steps=steps, rounds=3)
+best, best_cpu = best_median_ms(step, warmup=20, steps=steps, rounds=3)
 print(f"threads {torch.get_num_threads()}")
 print(f"torch_step_ms {best:.4f} ms")
+print(f"torch_step_cpu_ms {best_cpu:.4f} ms")

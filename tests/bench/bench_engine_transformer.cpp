@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
     auto backend = createCpuBackend(threads);
     std::printf("threads %d\n", threads);
     const auto t = bench::timeSteps(*backend, cfg, 3, steps, 2);
-    std::printf("engine_transformer_step_ms_untraced %.3f ms\n", t.untraced);
-    std::printf("engine_transformer_step_ms_traced %.3f ms\n", t.traced);
+    std::printf("engine_transformer_step_ms_untraced %.3f ms\n", t.untraced.wall);
+    std::printf("engine_transformer_step_ms_traced %.3f ms\n", t.traced.wall);
+    std::printf("engine_transformer_step_cpu_ms_untraced %.3f ms\n", t.untraced.cpu);
     return 0;
 }

@@ -72,6 +72,7 @@ def step(i):
     return loss.item()
 
 
-best = best_median_ms(step, warmup=3, steps=steps, rounds=2)
+best, best_cpu = best_median_ms(step, warmup=3, steps=steps, rounds=2)
 print(f"threads {torch.get_num_threads()}")
 print(f"torch_transformer_step_ms {best:.3f} ms")
+print(f"torch_transformer_step_cpu_ms {best_cpu:.3f} ms")
