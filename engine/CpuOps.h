@@ -2,8 +2,8 @@
 // The CPU ops as templates over float and double: the CPU backend uses the float versions, the
 // gradient check both. Plain loops over contiguous memory that the compiler vectorizes.
 #include "Precision.h"
-#include "data/DType.h"
 #include "ThreadPool.h"
+#include "data/DType.h"
 #include <algorithm>
 #include <atomic>
 
@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace ks::engine::cpu {
 
@@ -326,9 +327,17 @@ void causalSoftmaxBackward(const T* att, const T* datt, T* dscores, int rows, in
 // GELU, tanh approximation (PyTorch approximate="tanh"):
 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
 constexpr double kGeluC = 0.7978845608028654; // sqrt(2 / pi)
+// t[i] = tanh(x[i]) rounded from double precision (AVX2 where the processor has it): within
+// 0.5 ulp plus 1e-13 relative, like float(std::tanh(double(x))).
+void tanhF32(const float* x, float* t, size_t n);
+// geluForward for float: the same arithmetic with tanhF32 (defined in CpuOps.cpp).
+void geluForwardF32(const float* x, float* y, float* tanhOut, size_t n);
+
 // The forward keeps t = tanh(...) of every element so the backward needs no second tanh.
+// Float takes the vectorized tanh; double keeps std::tanh (the gradient check's exact reference).
 template <class T>
 void geluForward(const T* __restrict x, T* __restrict y, T* __restrict tanhOut, size_t n) {
+    if constexpr (std::is_same_v<T, float>) return geluForwardF32(x, y, tanhOut, n);
     parallelFor(n, kParallelMin, [&](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) {
             const T v = x[i];

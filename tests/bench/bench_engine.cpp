@@ -1,6 +1,7 @@
 // Engine benchmarks: one mlp training step (784-256-10, batch 128, SGD) on the CPU backend with
 // tracing on and off, and the tracer's cost per range. Prints "name value unit" lines.
 //   bench_engine [steps=300] [threads=cores]
+#include "bench_engine_timing.h"
 #include "engine/Backend.h"
 #include "engine/SystemInfo.h"
 #include "engine/Trainer.h"
@@ -15,28 +16,6 @@ using namespace ks::engine;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Median ms per step over `steps` timed steps after a warm-up.
-double stepMs(Backend& backend, bool tracing, int steps) {
-    TrainConfig cfg;
-    cfg.steps = steps + 20;
-    cfg.dumpSteps.clear();
-    Tracer tracer(tracing);
-    auto trainer = Trainer::create(cfg, backend, tracer);
-    if (!trainer) {
-        std::fprintf(stderr, "bench_engine: %s\n", trainer.error().message.c_str());
-        std::exit(1);
-    }
-    for (int i = 0; i < 20; ++i) (void)trainer.value()->step();
-    std::vector<double> ms;
-    for (int i = 0; i < steps; ++i) {
-        const auto t0 = Clock::now();
-        (void)trainer.value()->step();
-        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    }
-    std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
-    return ms[ms.size() / 2];
-}
 
 // ns per push/pop pair, best of 5 rounds of 200k ranges.
 double rangeNs(bool enabled) {
@@ -74,14 +53,11 @@ int main(int argc, char** argv) {
     const int threads = argc > 2 ? std::atoi(argv[2]) : cpuCount();
     auto backend = createCpuBackend(threads);
     std::printf("threads %d\n", threads);
-    // Interleave off/on runs so frequency drift hits both alike.
-    double off = 1e9, on = 1e9;
-    for (int r = 0; r < 3; ++r) {
-        off = std::min(off, stepMs(*backend, false, steps));
-        on = std::min(on, stepMs(*backend, true, steps));
-    }
+    const auto t = bench::timeSteps(*backend, TrainConfig{}, 20, steps, 3);
+    const double off = t.untraced.wall, on = t.traced.wall;
     std::printf("engine_step_ms_untraced %.4f ms\n", off);
     std::printf("engine_step_ms_traced %.4f ms\n", on);
+    std::printf("engine_step_cpu_ms_untraced %.4f ms\n", t.untraced.cpu);
     std::printf("tracing_overhead_pct %.2f %%\n", (on - off) / off * 100);
     const double rOn = rangeNs(true), rOff = rangeNs(false);
     std::printf("tracer_range_ns %.1f ns\n", rOn);

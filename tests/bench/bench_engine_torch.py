@@ -5,9 +5,9 @@ usage: bench_engine_torch.py [steps=300] [threads]
 """
 import os
 import sys
-import time
 
 import torch
+from bench_engine_timing import best_median_ms
 
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 300
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()
@@ -29,16 +29,7 @@ def step(i):
     return loss.item()  # the engine reads its loss back every step too
 
 
-best = float("inf")
-for _ in range(3):
-    for i in range(20):
-        step(i)
-    times = []
-    for i in range(steps):
-        t0 = time.perf_counter()
-        step(i)
-        times.append((time.perf_counter() - t0) * 1e3)
-    times.sort()
-    best = min(best, times[len(times) // 2])
+best, best_cpu = best_median_ms(step, warmup=20, steps=steps, rounds=3)
 print(f"threads {torch.get_num_threads()}")
 print(f"torch_step_ms {best:.4f} ms")
+print(f"torch_step_cpu_ms {best_cpu:.4f} ms")

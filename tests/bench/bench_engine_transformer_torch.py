@@ -8,11 +8,12 @@ usage: bench_engine_transformer_torch.py [steps=10] [threads]
 import math
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from bench_engine_timing import best_median_ms
 
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()
@@ -71,16 +72,7 @@ def step(i):
     return loss.item()
 
 
-best = float("inf")
-for _ in range(2):
-    for i in range(3):
-        step(i)
-    times = []
-    for i in range(steps):
-        t0 = time.perf_counter()
-        step(i)
-        times.append((time.perf_counter() - t0) * 1e3)
-    times.sort()
-    best = min(best, times[len(times) // 2])
+best, best_cpu = best_median_ms(step, warmup=3, steps=steps, rounds=2)
 print(f"threads {torch.get_num_threads()}")
 print(f"torch_transformer_step_ms {best:.3f} ms")
+print(f"torch_transformer_step_cpu_ms {best_cpu:.3f} ms")
