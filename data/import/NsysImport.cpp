@@ -1,6 +1,7 @@
 #include "data/import/NsysImport.h"
 
 #include "data/Checked.h"
+#include "data/import/ImportSupport.h"
 
 #include <sqlite3.h>
 
@@ -8,7 +9,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -270,23 +270,6 @@ std::string_view withoutVersionSuffix(std::string_view name) {
 }
 
 // Reorders every column (and every complete optional column) of `table` by start time.
-template <class Table> void sortByStart(Table& table) {
-    const size_t n = table.size();
-    if (std::is_sorted(table.start_ns.begin(), table.start_ns.end())) return;
-    std::vector<uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return table.start_ns[a] < table.start_ns[b]; });
-    auto reorder = [&](const char*, auto& column) {
-        if (column.size() != n) return;
-        auto sorted = column;
-        for (size_t i = 0; i < n; ++i) sorted[i] = column[order[i]];
-        column = std::move(sorted);
-    };
-    table.forEachColumn(reorder);
-    if constexpr (requires { table.forEachOptionalColumn(reorder); })
-        table.forEachOptionalColumn(reorder);
-}
 
 // A start/end pair we can keep: ordered, and with a duration that fits in int64.
 bool validSpan(const std::optional<int64_t>& start, const std::optional<int64_t>& end) {
@@ -311,7 +294,6 @@ private:
     Status synchronization();
     Status devices();
     void linkCorrelations();
-    void computeDepths();
     void nameThreads();
 
     uint32_t string(int64_t nsysId, std::string_view fallback);
@@ -787,26 +769,6 @@ void NsysReader::linkCorrelations() {
     }
 }
 
-// Nesting depth per thread: by start, longer first on ties, with a stack of open ends.
-void NsysReader::computeDepths() {
-    RangeTable& g = m_run.ranges;
-    std::vector<uint32_t> order(g.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        if (g.thread[a] != g.thread[b]) return g.thread[a] < g.thread[b];
-        if (g.start_ns[a] != g.start_ns[b]) return g.start_ns[a] < g.start_ns[b];
-        return g.end_ns[a] > g.end_ns[b];
-    });
-    std::vector<int64_t> openEnds;
-    for (size_t i = 0; i < order.size(); ++i) {
-        const uint32_t row = order[i];
-        if (i == 0 || g.thread[order[i - 1]] != g.thread[row]) openEnds.clear();
-        while (!openEnds.empty() && openEnds.back() <= g.start_ns[row]) openEnds.pop_back();
-        g.depth[row] = uint32_t(openEnds.size());
-        openEnds.push_back(g.end_ns[row]);
-    }
-}
-
 // "python3 (pid 111)" (the window shows the thread id beside it), with the thread's own name
 // when nsys recorded one.
 void NsysReader::nameThreads() {
@@ -929,7 +891,7 @@ Result<Run> NsysReader::run() {
                       &NsysReader::synchronization, &NsysReader::devices})
         if (auto s = (this->*step)(); !s) return s.error();
     linkCorrelations();
-    computeDepths();
+    assignRangeDepths(m_run.ranges);
     nameThreads();
     sortByStart(m_run.kernels);
     sortByStart(m_run.memcpy);
