@@ -7,21 +7,35 @@ namespace {
 using Stat = data::KernelStat;
 using Spec = StatsColumn<Stat>;
 
-// "128x1x1" in CSV files, "128×1×1" on screen ("—" for an unknown shape).
-QString dim3Text(uint32_t x, uint32_t y, uint32_t z) {
-    return QStringLiteral("%1x%2x%3").arg(x).arg(std::max(1u, y)).arg(std::max(1u, z));
-}
-QString dim3(uint32_t x, uint32_t y, uint32_t z) {
-    if (x == 0) return QStringLiteral("—");
-    return QStringLiteral("%1×%2×%3").arg(x).arg(std::max(1u, y)).arg(std::max(1u, z));
-}
-qulonglong volume(uint32_t x, uint32_t y, uint32_t z) {
-    return qulonglong(x) * std::max(1u, y) * std::max(1u, z);
-}
-
 // An empty CSV cell for a number that is not known: pandas still reads the column as numbers.
 QVariant missing() {
     return QString();
+}
+
+struct Dim3 {
+    uint32_t x, y, z; // y and z of 0 (not recorded) read as 1
+};
+
+// A launch shape: "128×1×1" on screen ("—" when unknown), "128x1x1" in CSV files (an empty cell
+// when unknown), sorted by its thread or block count.
+Spec shape(const char* name, Dim3 (*dims)(const Stat&)) {
+    auto text = [dims](const Stat& s, QChar times) {
+        const Dim3 d = dims(s);
+        return QStringLiteral("%1%4%2%4%3")
+            .arg(QString::number(d.x), QString::number(std::max(1u, d.y)),
+                 QString::number(std::max(1u, d.z)), QString(times));
+    };
+    return Spec(Spec::Formatted, name, name,
+                [dims](const Stat& s) {
+                    const Dim3 d = dims(s);
+                    return qulonglong(d.x) * std::max(1u, d.y) * std::max(1u, d.z);
+                })
+        .withText([text, dims](const Stat& s) {
+            return dims(s).x ? text(s, QChar(0x00D7)) : QStringLiteral("—");
+        })
+        .withExport([text, dims](const Stat& s) {
+            return dims(s).x ? QVariant(text(s, QLatin1Char('x'))) : missing();
+        });
 }
 
 Spec duration(const char* name, const char* csvName, Spec::Value value) {
@@ -49,19 +63,9 @@ KernelStatsModel::KernelStatsModel(QObject* parent) : StatsTableModel(parent) {
     columns.push_back(duration("StdDev", "StdDev (ns)", [](const Stat& s) { return s.stddev; }));
     auto name = [](const Stat& s) { return QString::fromStdString(s.displayName); };
     columns.push_back(Spec(Spec::Label, "Name", "Name", name).withTooltip(name));
-    columns.push_back(Spec(Spec::Formatted, "Grid", "Grid", [](const Stat& s) {
-                          return volume(s.gridX, s.gridY, s.gridZ);
-                      }).withText([](const Stat& s) {
-                            return dim3(s.gridX, s.gridY, s.gridZ);
-                        }).withExport([](const Stat& s) {
-        return s.gridX ? QVariant(dim3Text(s.gridX, s.gridY, s.gridZ)) : missing();
-    }));
-    columns.push_back(Spec(Spec::Formatted, "Block", "Block", [](const Stat& s) {
-                          return volume(s.blockX, s.blockY, s.blockZ);
-                      }).withText([](const Stat& s) {
-                            return dim3(s.blockX, s.blockY, s.blockZ);
-                        }).withExport([](const Stat& s) {
-        return s.blockX ? QVariant(dim3Text(s.blockX, s.blockY, s.blockZ)) : missing();
+    columns.push_back(shape("Grid", [](const Stat& s) { return Dim3{s.gridX, s.gridY, s.gridZ}; }));
+    columns.push_back(shape("Block", [](const Stat& s) {
+        return Dim3{s.blockX, s.blockY, s.blockZ};
     }));
     columns.push_back(
         Spec(Spec::Formatted, "Registers", "Registers", [](const Stat& s) { return s.registers; })
@@ -77,16 +81,8 @@ KernelStatsModel::KernelStatsModel(QObject* parent) : StatsTableModel(parent) {
                              : QStringLiteral("0");
     }));
     columns.push_back(
-        Spec(Spec::Formatted, "Occupancy", "Occupancy (%)",
-             [](const Stat& s) { return s.occupancy ? *s.occupancy : -1.0; })
-            .withText([](const Stat& s) {
-                return s.occupancy
-                           ? QString::number(*s.occupancy * 100.0, 'f', 0) + QStringLiteral(" %")
-                           : QStringLiteral("n/a");
-            })
-            .withExport([](const Stat& s) {
-                return s.occupancy ? QVariant(*s.occupancy * 100.0) : missing();
-            })
+        shareColumn<Stat>(
+            "Occupancy", "Occupancy (%)", [](const Stat& s) { return s.occupancy; }, 0)
             .dimmedWhen([](const Stat& s) { return !s.occupancy; })
             .withHeaderTooltip(tr("Theoretical occupancy from the device's threads, registers and "
                                   "shared memory per SM (n/a on CPU devices)")));

@@ -33,16 +33,9 @@ MemoryStatsModel::MemoryStatsModel(QObject* parent) : StatsTableModel(parent) {
     columns.push_back(gigabytesPerSecond("Avg GB/s", &Stat::averageGBps));
     columns.push_back(gigabytesPerSecond("Peak GB/s", &Stat::peakGBps));
     columns.push_back(
-        Spec(Spec::Formatted, "Avg / Device Peak", "Avg / Device Peak (%)",
-             [](const Stat& s) { return s.shareOfPeak ? *s.shareOfPeak : -1.0; })
-            .withText([](const Stat& s) {
-                return s.shareOfPeak
-                           ? QString::number(*s.shareOfPeak * 100.0, 'f', 1) + QStringLiteral(" %")
-                           : QStringLiteral("n/a");
-            })
-            .withExport([](const Stat& s) {
-                return s.shareOfPeak ? QVariant(*s.shareOfPeak * 100.0) : QVariant(QString());
-            })
+        shareColumn<Stat>(
+            "Avg / Device Peak", "Avg / Device Peak (%)",
+            [](const Stat& s) { return s.shareOfPeak; }, 1)
             .withHeaderTooltip(
                 tr("Average bandwidth as a share of the device's memory bandwidth, where known")));
     setColumns(std::move(columns));

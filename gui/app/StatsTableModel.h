@@ -9,6 +9,7 @@
 #include <QLocale>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace ks::gui {
@@ -43,6 +44,24 @@ template <class Stat> struct StatsColumn {
     std::function<bool(const Stat&)> dimmed;
     QString headerTooltip;
 };
+
+// A share (0..1) that may be unknown: "50 %" with `decimals` on screen, "n/a" (sorting lowest)
+// when unknown; percent in CSV files, an empty cell when unknown.
+template <class Stat>
+StatsColumn<Stat> shareColumn(const char* name, const char* csvName,
+                              std::optional<double> (*share)(const Stat&), int decimals) {
+    return StatsColumn<Stat>(StatsColumn<Stat>::Formatted, name, csvName,
+                             [share](const Stat& s) { return share(s).value_or(-1.0); })
+        .withText([share, decimals](const Stat& s) {
+            const auto v = share(s);
+            return v ? QString::number(*v * 100.0, 'f', decimals) + QStringLiteral(" %")
+                     : QStringLiteral("n/a");
+        })
+        .withExport([share](const Stat& s) {
+            const auto v = share(s);
+            return v ? QVariant(*v * 100.0) : QVariant(QString());
+        });
+}
 
 template <class Stat> class StatsTableModel : public QAbstractTableModel {
 public:
