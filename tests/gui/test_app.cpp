@@ -189,6 +189,10 @@ bool isMissingCell(const QVariant& v) {
     return v.typeId() == QMetaType::QString && v.toString().isEmpty();
 }
 
+QVariant at(const QAbstractItemModel& model, int row, int column, int role = Qt::DisplayRole) {
+    return model.index(row, column).data(role);
+}
+
 } // namespace
 
 TEST_CASE("stats tables: every column's text, sort value, CSV cell, tooltip and header",
@@ -215,45 +219,43 @@ TEST_CASE("stats tables: every column's text, sort value, CSV cell, tooltip and 
     known.occupancy = 0.5;
     KernelStatsModel k;
     k.setStats({unknown, known});
-    auto cell = [&](int row, int column, int role = Qt::DisplayRole) {
-        return k.index(row, column).data(role);
-    };
     using K = KernelStatsModel;
-    CHECK(cell(0, K::TimePercent).toString() == QStringLiteral("42.3"));
-    CHECK(cell(0, K::TimePercent, ExportRole).toDouble() == 42.26);
-    CHECK(cell(0, K::Total).toString() == formatDurationIn(1.5e6, DurationUnit::Auto));
-    CHECK(cell(0, K::Total, K::SortRole).toLongLong() == 1'500'000);
-    CHECK(cell(0, K::Total, Qt::ToolTipRole).toString() == exactNanoseconds(1.5e6));
-    CHECK(cell(0, K::Instances).toString() == QLocale::c().toString(12345ull));
-    CHECK(cell(0, K::Average, ExportRole).toDouble() == 125'000.5);
-    CHECK(cell(0, K::Minimum, Qt::ToolTipRole).toString() == exactNanoseconds(1000));
-    CHECK(cell(0, K::Instances, Qt::ToolTipRole).isNull());
-    CHECK(cell(0, K::Name).toString() == QStringLiteral("gemm<float>"));
-    CHECK(cell(0, K::Name, Qt::ToolTipRole).toString() == QStringLiteral("gemm<float>"));
-    CHECK(cell(0, K::Name, Qt::TextAlignmentRole).toInt() == int(Qt::AlignLeft | Qt::AlignVCenter));
-    CHECK(cell(0, K::Total, Qt::TextAlignmentRole).toInt() ==
+    CHECK(at(k, 0, K::TimePercent).toString() == QStringLiteral("42.3"));
+    CHECK(at(k, 0, K::TimePercent, ExportRole).toDouble() == 42.26);
+    CHECK(at(k, 0, K::Total).toString() == formatDurationIn(1.5e6, DurationUnit::Auto));
+    CHECK(at(k, 0, K::Total, K::SortRole).toLongLong() == 1'500'000);
+    CHECK(at(k, 0, K::Total, Qt::ToolTipRole).toString() == exactNanoseconds(1.5e6));
+    CHECK(at(k, 0, K::Instances).toString() == QLocale::c().toString(12345ull));
+    CHECK(at(k, 0, K::Average, ExportRole).toDouble() == 125'000.5);
+    CHECK(at(k, 0, K::Minimum, Qt::ToolTipRole).toString() == exactNanoseconds(1000));
+    CHECK(at(k, 0, K::Instances, Qt::ToolTipRole).isNull());
+    CHECK(at(k, 0, K::Name).toString() == QStringLiteral("gemm<float>"));
+    CHECK(at(k, 0, K::Name, Qt::ToolTipRole).toString() == QStringLiteral("gemm<float>"));
+    CHECK(at(k, 0, K::Name, Qt::TextAlignmentRole).toInt() ==
+          int(Qt::AlignLeft | Qt::AlignVCenter));
+    CHECK(at(k, 0, K::Total, Qt::TextAlignmentRole).toInt() ==
           int(Qt::AlignRight | Qt::AlignVCenter));
-    CHECK(cell(0, K::Name, K::NameIdRole).toUInt() == 7);
-    CHECK(cell(0, K::Grid).toString() == QStringLiteral("4×1×1"));
-    CHECK(cell(0, K::Grid, ExportRole).toString() == QStringLiteral("4x1x1"));
-    CHECK(cell(0, K::Block, K::SortRole).toULongLong() == 256);
-    CHECK(cell(1, K::Grid).toString() == QStringLiteral("—"));
-    CHECK(isMissingCell(cell(1, K::Grid, ExportRole)));
-    CHECK(cell(0, K::Registers).toString() == QStringLiteral("—"));
-    CHECK(isMissingCell(cell(0, K::Registers, ExportRole)));
-    CHECK(cell(1, K::Registers).toString() == QStringLiteral("32"));
-    CHECK(cell(1, K::Registers, ExportRole).toUInt() == 32);
-    CHECK(cell(0, K::SharedMemory).toString() == QStringLiteral("0"));
-    CHECK(cell(1, K::SharedMemory).toString() == QString::fromStdString(data::formatBytes(4096)));
-    CHECK(cell(0, K::Occupancy).toString() == QStringLiteral("n/a"));
-    CHECK(cell(0, K::Occupancy, K::SortRole).toDouble() == -1.0);
-    CHECK(isMissingCell(cell(0, K::Occupancy, ExportRole)));
-    CHECK(cell(0, K::Occupancy, Qt::ForegroundRole).isValid()); // grey
-    CHECK(cell(1, K::Occupancy).toString() == QStringLiteral("50 %"));
-    CHECK(cell(1, K::Occupancy, ExportRole).toDouble() == 50.0);
-    CHECK_FALSE(cell(1, K::Occupancy, Qt::ForegroundRole).isValid());
+    CHECK(at(k, 0, K::Name, K::NameIdRole).toUInt() == 7);
+    CHECK(at(k, 0, K::Grid).toString() == QStringLiteral("4×1×1"));
+    CHECK(at(k, 0, K::Grid, ExportRole).toString() == QStringLiteral("4x1x1"));
+    CHECK(at(k, 0, K::Block, K::SortRole).toULongLong() == 256);
+    CHECK(at(k, 1, K::Grid).toString() == QStringLiteral("—"));
+    CHECK(isMissingCell(at(k, 1, K::Grid, ExportRole)));
+    CHECK(at(k, 0, K::Registers).toString() == QStringLiteral("—"));
+    CHECK(isMissingCell(at(k, 0, K::Registers, ExportRole)));
+    CHECK(at(k, 1, K::Registers).toString() == QStringLiteral("32"));
+    CHECK(at(k, 1, K::Registers, ExportRole).toUInt() == 32);
+    CHECK(at(k, 0, K::SharedMemory).toString() == QStringLiteral("0"));
+    CHECK(at(k, 1, K::SharedMemory).toString() == QString::fromStdString(data::formatBytes(4096)));
+    CHECK(at(k, 0, K::Occupancy).toString() == QStringLiteral("n/a"));
+    CHECK(at(k, 0, K::Occupancy, K::SortRole).toDouble() == -1.0);
+    CHECK(isMissingCell(at(k, 0, K::Occupancy, ExportRole)));
+    CHECK(at(k, 0, K::Occupancy, Qt::ForegroundRole).isValid()); // grey
+    CHECK(at(k, 1, K::Occupancy).toString() == QStringLiteral("50 %"));
+    CHECK(at(k, 1, K::Occupancy, ExportRole).toDouble() == 50.0);
+    CHECK_FALSE(at(k, 1, K::Occupancy, Qt::ForegroundRole).isValid());
     k.setDurationUnit(DurationUnit::Ms);
-    CHECK(cell(0, K::Total).toString() == formatDurationIn(1.5e6, DurationUnit::Ms));
+    CHECK(at(k, 0, K::Total).toString() == formatDurationIn(1.5e6, DurationUnit::Ms));
     CHECK(k.headerData(K::Total, Qt::Horizontal).toString() == QStringLiteral("Total (ms)"));
     CHECK(k.headerData(K::Instances, Qt::Horizontal).toString() == QStringLiteral("Instances"));
     CHECK(k.headerData(K::StdDev, Qt::Horizontal, ExportRole).toString() ==
@@ -275,27 +277,26 @@ TEST_CASE("stats tables: every column's text, sort value, CSV cell, tooltip and 
     shared.shareOfPeak = 0.5;
     MemoryStatsModel m;
     m.setStats({copy, shared});
-    auto mem = [&](int row, int column, int role = Qt::DisplayRole) {
-        return m.index(row, column).data(role);
-    };
     using M = MemoryStatsModel;
-    CHECK(mem(0, M::Kind).toString() == QStringLiteral("HtoD"));
-    CHECK(mem(0, M::Kind, Qt::TextAlignmentRole).toInt() == int(Qt::AlignLeft | Qt::AlignVCenter));
-    CHECK(mem(0, M::Kind, Qt::ToolTipRole).isNull());
-    CHECK(mem(0, M::Count).toString() == QStringLiteral("3"));
-    CHECK(mem(0, M::Bytes).toString() == QString::fromStdString(data::formatBytes(2048.0)));
-    CHECK(mem(0, M::Bytes, Qt::ToolTipRole).toString() == QStringLiteral("%L1 bytes").arg(2048ull));
-    CHECK(mem(0, M::Bytes, ExportRole).toULongLong() == 2048);
-    CHECK(mem(0, M::TotalTime).toString() == formatDurationIn(5000, DurationUnit::Auto));
-    CHECK(mem(0, M::TotalTime, Qt::ToolTipRole).toString() == exactNanoseconds(5000));
-    CHECK(mem(0, M::AverageGBps).toString() == QStringLiteral("1.23"));
-    CHECK(mem(0, M::PeakGBps).toString() == QStringLiteral("2.50"));
-    CHECK(mem(0, M::ShareOfPeak).toString() == QStringLiteral("n/a"));
-    CHECK(mem(0, M::ShareOfPeak, M::SortRole).toDouble() == -1.0);
-    CHECK(isMissingCell(mem(0, M::ShareOfPeak, ExportRole)));
-    CHECK(mem(1, M::ShareOfPeak).toString() == QStringLiteral("50.0 %"));
-    CHECK(mem(1, M::ShareOfPeak, ExportRole).toDouble() == 50.0);
-    CHECK_FALSE(mem(0, M::ShareOfPeak, Qt::ForegroundRole).isValid());
+    CHECK(at(m, 0, M::Kind).toString() == QStringLiteral("HtoD"));
+    CHECK(at(m, 0, M::Kind, Qt::TextAlignmentRole).toInt() ==
+          int(Qt::AlignLeft | Qt::AlignVCenter));
+    CHECK(at(m, 0, M::Kind, Qt::ToolTipRole).isNull());
+    CHECK(at(m, 0, M::Count).toString() == QStringLiteral("3"));
+    CHECK(at(m, 0, M::Bytes).toString() == QString::fromStdString(data::formatBytes(2048.0)));
+    CHECK(at(m, 0, M::Bytes, Qt::ToolTipRole).toString() ==
+          QStringLiteral("%L1 bytes").arg(2048ull));
+    CHECK(at(m, 0, M::Bytes, ExportRole).toULongLong() == 2048);
+    CHECK(at(m, 0, M::TotalTime).toString() == formatDurationIn(5000, DurationUnit::Auto));
+    CHECK(at(m, 0, M::TotalTime, Qt::ToolTipRole).toString() == exactNanoseconds(5000));
+    CHECK(at(m, 0, M::AverageGBps).toString() == QStringLiteral("1.23"));
+    CHECK(at(m, 0, M::PeakGBps).toString() == QStringLiteral("2.50"));
+    CHECK(at(m, 0, M::ShareOfPeak).toString() == QStringLiteral("n/a"));
+    CHECK(at(m, 0, M::ShareOfPeak, M::SortRole).toDouble() == -1.0);
+    CHECK(isMissingCell(at(m, 0, M::ShareOfPeak, ExportRole)));
+    CHECK(at(m, 1, M::ShareOfPeak).toString() == QStringLiteral("50.0 %"));
+    CHECK(at(m, 1, M::ShareOfPeak, ExportRole).toDouble() == 50.0);
+    CHECK_FALSE(at(m, 0, M::ShareOfPeak, Qt::ForegroundRole).isValid());
     m.setDurationUnit(DurationUnit::Us);
     CHECK(m.headerData(M::TotalTime, Qt::Horizontal).toString() ==
           QStringLiteral("Total Time (µs)"));

@@ -36,6 +36,15 @@ std::map<uint32_t, uint32_t> depthByName(const RangeTable& t) {
     return d;
 }
 
+// The depths assignRangeDepths gives ranges named 0, 1, 2, ... in name order.
+std::vector<uint32_t> depthsOf(const std::vector<Range>& ranges) {
+    RangeTable t = tableOf(ranges);
+    assignRangeDepths(t);
+    std::vector<uint32_t> out;
+    for (const auto& [name, depth] : depthByName(t)) out.push_back(depth);
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("assignRangeDepths: nesting per thread", "[import][ranges]") {
@@ -59,36 +68,22 @@ TEST_CASE("assignRangeDepths: equal starts, equal ranges, zero length", "[import
     // 2 and 3 are both [50,60): the earlier row is the outer one.
     // 4 [70,70) is zero-length inside 5 [65,80); 6 [80,80) is at 5's end, so outside it;
     // 7 [5,5) is zero-length inside 0 and 1.
-    RangeTable t = tableOf({{0, 10, 1, 0},
-                            {0, 40, 1, 1},
-                            {50, 60, 1, 2},
-                            {50, 60, 1, 3},
-                            {70, 70, 1, 4},
-                            {65, 80, 1, 5},
-                            {80, 80, 1, 6},
-                            {5, 5, 1, 7}});
-    assignRangeDepths(t);
-    const auto d = depthByName(t);
-    CHECK(d.at(1) == 0);
-    CHECK(d.at(0) == 1);
-    CHECK(d.at(7) == 2);
-    CHECK(d.at(2) == 0);
-    CHECK(d.at(3) == 1);
-    CHECK(d.at(5) == 0);
-    CHECK(d.at(4) == 1);
-    CHECK(d.at(6) == 0);
+    // Depths of ranges 0 to 7.
+    CHECK(depthsOf({{0, 10, 1, 0},
+                    {0, 40, 1, 1},
+                    {50, 60, 1, 2},
+                    {50, 60, 1, 3},
+                    {70, 70, 1, 4},
+                    {65, 80, 1, 5},
+                    {80, 80, 1, 6},
+                    {5, 5, 1, 7}}) == std::vector<uint32_t>{1, 0, 0, 1, 1, 0, 0, 2});
 }
 
 TEST_CASE("assignRangeDepths: overlapping ranges that do not nest", "[import][ranges]") {
     // 1 starts inside 0 and outlives it: one deeper. 0 stays under 1 on the stack, so 2, which
     // starts after 0 ended but inside 1, is depth 2; 3 starts after both ended.
-    RangeTable t = tableOf({{0, 10, 1, 0}, {5, 15, 1, 1}, {12, 20, 1, 2}, {20, 30, 1, 3}});
-    assignRangeDepths(t);
-    const auto d = depthByName(t);
-    CHECK(d.at(0) == 0);
-    CHECK(d.at(1) == 1);
-    CHECK(d.at(2) == 2);
-    CHECK(d.at(3) == 0);
+    CHECK(depthsOf({{0, 10, 1, 0}, {5, 15, 1, 1}, {12, 20, 1, 2}, {20, 30, 1, 3}}) ==
+          std::vector<uint32_t>{0, 1, 2, 0});
 }
 
 TEST_CASE("assignRangeDepths against brute force", "[import][ranges]") {
