@@ -1,8 +1,8 @@
 #include "cupti_collector/RecordTranslator.h"
+#include "data/import/ImportSupport.h"
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
 
 namespace ks::cupti {
 
@@ -51,21 +51,6 @@ const char* syncName(CUpti_ActivitySynchronizationType type) {
 uint32_t markerThread(const CUpti_ActivityMarker2& r) {
     return r.objectKind == CUPTI_ACTIVITY_OBJECT_THREAD ? r.objectId.pt.threadId
                                                         : RecordTranslator::kUnknownThread;
-}
-
-// Reorders every column of `table` by start time (stable: equal starts keep arrival order).
-template <class Table> void sortByStart(Table& table) {
-    const size_t n = table.size();
-    if (std::is_sorted(table.start_ns.begin(), table.start_ns.end())) return;
-    std::vector<uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return table.start_ns[a] < table.start_ns[b]; });
-    table.forEachColumn([&](const char*, auto& column) {
-        auto sorted = column;
-        for (size_t i = 0; i < n; ++i) sorted[i] = column[order[i]];
-        column = std::move(sorted);
-    });
 }
 
 } // namespace
@@ -293,30 +278,13 @@ ActivityTables RecordTranslator::finish() {
         m_syncRows.clear();
     }
 
-    sortByStart(m_t.kernels);
-    sortByStart(m_t.memcpy);
-    sortByStart(m_t.memset);
-    sortByStart(m_t.api);
+    data::sortByStart(m_t.kernels);
+    data::sortByStart(m_t.memcpy);
+    data::sortByStart(m_t.memset);
+    data::sortByStart(m_t.api);
 
-    // Depth from nesting per thread: walk each thread's ranges by start (longer first on ties)
-    // with a stack of the open ones' ends.
-    auto& g = m_t.ranges;
-    std::vector<uint32_t> order(g.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        if (g.thread[a] != g.thread[b]) return g.thread[a] < g.thread[b];
-        if (g.start_ns[a] != g.start_ns[b]) return g.start_ns[a] < g.start_ns[b];
-        return g.end_ns[a] > g.end_ns[b];
-    });
-    std::vector<int64_t> openEnds;
-    for (size_t i = 0; i < order.size(); ++i) {
-        const uint32_t row = order[i];
-        if (i == 0 || g.thread[order[i - 1]] != g.thread[row]) openEnds.clear();
-        while (!openEnds.empty() && openEnds.back() <= g.start_ns[row]) openEnds.pop_back();
-        g.depth[row] = uint32_t(openEnds.size());
-        openEnds.push_back(g.end_ns[row]);
-    }
-    sortByStart(g);
+    data::assignRangeDepths(m_t.ranges);
+    data::sortByStart(m_t.ranges);
     return std::move(m_t);
 }
 

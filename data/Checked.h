@@ -38,6 +38,19 @@ template <std::signed_integral T> constexpr std::optional<T> checkedAdd(T a, T b
     return out;
 }
 
+// a + b and b - a held at the int64 limits instead of wrapping: sums of durations, where a
+// total past 292 years is "very long", not negative.
+constexpr int64_t saturatingAdd(int64_t a, int64_t b) {
+    int64_t out = 0;
+    if (!__builtin_add_overflow(a, b, &out)) return out;
+    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+constexpr int64_t saturatingSpan(int64_t start, int64_t end) {
+    int64_t out = 0;
+    if (!__builtin_sub_overflow(end, start, &out)) return out;
+    return end > start ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+
 // Product of extents (a tensor's element count, a dataset's size), or nullopt on overflow.
 template <class T> constexpr std::optional<uint64_t> checkedProduct(std::span<const T> extents) {
     uint64_t n = 1;

@@ -1,4 +1,5 @@
 #include "data/Summary.h"
+#include "data/Checked.h"
 #include "data/Parallel.h"
 
 #include "data/HugePages.h"
@@ -49,7 +50,7 @@ Grouped groupBy(const std::vector<int64_t>& start, const std::vector<int64_t>& e
     }
     for (size_t i = 0; i < n; ++i) {
         const size_t at = cursor[size_t(id[i])]++;
-        g.durations[at] = end[i] - start[i];
+        g.durations[at] = saturatingSpan(start[i], end[i]);
         if constexpr (kKeys) { // computed in row order: the columns are read sequentially
             g.keys[at] = key(i);
             g.rows[at] = uint32_t(i);
@@ -62,16 +63,20 @@ DurationStats statsOf(int64_t* d, size_t n) {
     DurationStats s;
     s.count = n;
     if (n == 0) return s;
+    // The total saturates; the mean comes from an exact-enough long double sum, so two durations
+    // near 2^63 still average right.
     int64_t total = 0, lo = d[0], hi = d[0];
+    long double sum = 0;
     for (size_t i = 0; i < n; ++i) {
-        total += d[i];
+        total = saturatingAdd(total, d[i]);
+        sum += d[i];
         lo = std::min(lo, d[i]);
         hi = std::max(hi, d[i]);
     }
     s.total = total;
     s.min = lo;
     s.max = hi;
-    s.avg = double(total) / double(n);
+    s.avg = double(sum / n);
     double sq = 0; // two-pass variance: exact enough where sum-of-squares would cancel
     for (size_t i = 0; i < n; ++i) {
         const double dev = double(d[i]) - s.avg;
@@ -90,10 +95,9 @@ DurationStats statsOf(int64_t* d, size_t n) {
 }
 
 template <class Row> void sortByTotal(std::vector<Row>& rows, auto key) {
-    int64_t grand = 0;
+    long double grand = 0; // the groups' totals may add up past int64
     for (const Row& r : rows) grand += r.time.total;
-    for (Row& r : rows)
-        r.timePercent = grand > 0 ? 100.0 * double(r.time.total) / double(grand) : 0;
+    for (Row& r : rows) r.timePercent = grand > 0 ? double(100.0L * r.time.total / grand) : 0;
     std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
         if (a.time.total != b.time.total) return a.time.total > b.time.total;
         return key(a) < key(b);
@@ -319,7 +323,7 @@ Result<std::vector<KernelSummaryRow>> kernelSummaryFromFile(const std::string& p
                                        c[5][r], c[6][r], c[7][r], c[8][r]};
                 const uint64_t key = configHash(cfg);
                 const size_t to = at[name[r]]++;
-                g.durations[to] = end[r] - start[r];
+                g.durations[to] = saturatingSpan(start[r], end[r]);
                 g.keys[to] = key;
                 if (key != last && known.find(key) == known.end()) {
                     known.emplace(key, true);
@@ -354,9 +358,9 @@ std::vector<MemorySummaryRow> memorySummary(const MemcpyTable& memcpy, const Mem
     };
     for (size_t i = 0; i < memcpy.size(); ++i)
         add(memcpy.kind[i] < kMemcpyKindCount ? memcpy.kind[i] : 0,
-            memcpy.end_ns[i] - memcpy.start_ns[i], memcpy.bytes[i]);
+            saturatingSpan(memcpy.start_ns[i], memcpy.end_ns[i]), memcpy.bytes[i]);
     for (size_t i = 0; i < memset.size(); ++i)
-        add(kMemset, memset.end_ns[i] - memset.start_ns[i], memset.bytes[i]);
+        add(kMemset, saturatingSpan(memset.start_ns[i], memset.end_ns[i]), memset.bytes[i]);
     for (size_t g = 0; g <= kMemset; ++g) {
         MemorySummaryRow& r = rows[g];
         r.operation = g == kMemset ? "Memset" : memcpyKindName(uint8_t(g));

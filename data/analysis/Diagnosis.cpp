@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <regex>
+#include <set>
 #include <unordered_map>
 
 namespace ks::data {
@@ -637,6 +638,16 @@ TimeSpan gpuSpan(const Run& run) {
     return spanOf(gpuEvents(run));
 }
 
+const char* deviceKindWord(const Run& run) {
+    std::set<uint32_t> devices(run.kernels.device.begin(), run.kernels.device.end());
+    devices.insert(run.memcpy.device.begin(), run.memcpy.device.end());
+    devices.insert(run.memset.device.begin(), run.memset.device.end());
+    const bool cpu =
+        !devices.empty() &&
+        std::all_of(devices.begin(), devices.end(), [&](uint32_t d) { return run.deviceIsCpu(d); });
+    return cpu ? "CPU" : "GPU";
+}
+
 std::vector<UtilizationRow> computeUtilization(const Run& run, std::optional<TimeSpan> span) {
     const std::vector<GpuEvent> events = gpuEvents(run);
     return utilizationOf(events, effectiveSpan(events, span));
@@ -817,7 +828,8 @@ std::string diagnosisJson(const Diagnosis& d) {
 
 std::string diagnosisText(const Diagnosis& d, const Run& run) {
     std::string out;
-    out += "GPU span: " + ms(double(d.span.end - d.span.begin)) + "\n\nUtilization\n";
+    out += std::string(deviceKindWord(run)) + " span: " + ms(double(d.span.end - d.span.begin)) +
+           "\n\nUtilization\n";
     for (const UtilizationRow& u : d.utilization) {
         out += u.stream ? "    stream " + std::to_string(*u.stream)
                         : "  device " + std::to_string(u.device) + " (" +

@@ -35,6 +35,9 @@ struct UtilizationRow {
 
 // First to last GPU event of the run (begin == end when there is none).
 TimeSpan gpuSpan(const Run& run);
+// The device kind the run's kernels, copies and memsets ran on, for text about them: "CPU" when
+// every one of them names a CPU device (the CPU backend's worker lanes), else "GPU".
+const char* deviceKindWord(const Run& run);
 // Utilisation over the run, or over `span` when given.
 std::vector<UtilizationRow> computeUtilization(const Run& run,
                                                std::optional<TimeSpan> span = std::nullopt);

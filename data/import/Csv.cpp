@@ -6,16 +6,31 @@ CsvReader::CsvReader(std::string_view text) : m_text(text) {
     if (m_text.starts_with("\xEF\xBB\xBF")) m_pos = 3;
 }
 
+void CsvReader::skipBlankLines() {
+    while (m_pos < m_text.size() && (m_text[m_pos] == '\n' || m_text[m_pos] == '\r')) {
+        if (m_text[m_pos] == '\n') ++m_line;
+        ++m_pos;
+    }
+}
+
+std::optional<char> CsvReader::peek() {
+    skipBlankLines();
+    if (m_pos >= m_text.size()) return std::nullopt;
+    return m_text[m_pos];
+}
+
+void CsvReader::skipLine() {
+    const size_t end = m_text.find('\n', m_pos);
+    m_pos = end == std::string_view::npos ? m_text.size() : end + 1;
+    ++m_line;
+}
+
 bool CsvReader::next(std::vector<std::string_view>& fields) {
     fields.clear();
     m_storage.clear();
     m_spans.clear();
     m_unterminated = false;
-    // Skip blank lines.
-    while (m_pos < m_text.size() && (m_text[m_pos] == '\n' || m_text[m_pos] == '\r')) {
-        if (m_text[m_pos] == '\n') ++m_line;
-        ++m_pos;
-    }
+    skipBlankLines();
     if (m_pos >= m_text.size()) return false;
     m_recordLine = m_line;
     size_t fieldStart = 0;

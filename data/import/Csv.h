@@ -28,8 +28,15 @@ public:
     bool unterminated() const { return m_unterminated; }
     // Byte offset of the next unread byte.
     size_t offset() const { return m_pos; }
+    // The first byte of the next record (blank lines skipped), nullopt at the end of the input:
+    // lets a reader pass over a tool's own lines around its CSV with skipLine().
+    std::optional<char> peek();
+    // Passes over the rest of the current line without reading it as CSV.
+    void skipLine();
 
 private:
+    void skipBlankLines();
+
     std::string_view m_text;
     size_t m_pos = 0, m_line = 1, m_recordLine = 0;
     bool m_unterminated = false;

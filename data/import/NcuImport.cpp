@@ -2,6 +2,7 @@
 
 #include "data/Checked.h"
 #include "data/import/ChromeTraceImport.h" // readTextFile
+#include "data/import/Csv.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,40 +14,6 @@
 
 namespace ks::data {
 namespace {
-
-// One CSV record starting at `pos` (RFC 4180: quoted fields may hold commas, doubled quotes and
-// line breaks). Leaves `pos` after the record's line end.
-std::vector<std::string> readRecord(std::string_view text, size_t& pos) {
-    std::vector<std::string> fields(1);
-    bool quoted = false;
-    while (pos < text.size()) {
-        const char c = text[pos++];
-        if (quoted) {
-            if (c != '"') {
-                fields.back() += c;
-            } else if (pos < text.size() && text[pos] == '"') {
-                fields.back() += '"';
-                ++pos;
-            } else {
-                quoted = false;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            fields.emplace_back();
-        } else if (c == '\n') {
-            break;
-        } else if (c != '\r') {
-            fields.back() += c;
-        }
-    }
-    return fields;
-}
-
-void skipLine(std::string_view text, size_t& pos) {
-    const size_t end = text.find('\n', pos);
-    pos = end == std::string_view::npos ? text.size() : end + 1;
-}
 
 // "3995313115.40", "1,234.5" (ncu may print thousands separators): the number, else nullopt.
 std::optional<double> metricNumber(std::string_view s) {
@@ -64,7 +31,8 @@ struct Columns {
         metric = -1, unit = -1, value = -1, ruleName = -1, ruleType = -1, ruleDescription = -1,
         speedup = -1;
 
-    static std::optional<Columns> from(const std::vector<std::string>& header) {
+    static std::optional<Columns> from(const std::vector<std::string_view>& fields) {
+        const CsvHeader header(fields);
         Columns c;
         const std::pair<const char*, int*> names[] = {
             {"ID", &c.id},
@@ -82,9 +50,8 @@ struct Columns {
             {"Rule Description", &c.ruleDescription},
             {"Estimated Speedup", &c.speedup},
         };
-        for (size_t i = 0; i < header.size(); ++i)
-            for (auto [name, index] : names)
-                if (header[i] == name && *index < 0) *index = int(i);
+        for (auto [name, index] : names)
+            if (const auto i = header.find({name})) *index = int(*i);
         if (c.id < 0 || c.kernel < 0 || c.metric < 0 || c.value < 0) return std::nullopt;
         return c;
     }
@@ -104,22 +71,29 @@ Result<Run> parseNcuCsv(std::string_view text, const std::string& source) {
     run.info.clock_domain = "imported";
     KernelMetricTable& m = run.kernelMetrics;
     std::optional<Columns> cols;
-    size_t line = 0, skipped = 0;
-    for (size_t pos = 0; pos < text.size();) {
-        ++line;
+    size_t skipped = 0;
+    bool truncated = false;
+    CsvReader csv(text);
+    std::vector<std::string_view> f;
+    while (const std::optional<char> first = csv.peek()) {
         // The CSV's records start with a quote; the tool's chatter and the program's output
         // before it do not.
-        if (text[pos] != '"') {
-            skipLine(text, pos);
+        if (*first != '"') {
+            csv.skipLine();
             continue;
         }
-        const std::vector<std::string> f = readRecord(text, pos);
+        csv.next(f);
         if (!cols) {
             cols = Columns::from(f); // chatter that happens to start with a quote is passed over
             continue;
         }
+        if (csv.unterminated()) { // the file ends inside this record: its last cell is cut
+            truncated = true;
+            ++skipped;
+            continue;
+        }
         auto at = [&](int i) -> std::string_view {
-            return i >= 0 && size_t(i) < f.size() ? std::string_view(f[size_t(i)]) : "";
+            return i >= 0 && size_t(i) < f.size() ? f[size_t(i)] : "";
         };
         const auto launch = parseInteger<uint32_t>(at(cols->id));
         const auto device = at(cols->device).empty() ? std::optional<uint32_t>(0)
@@ -161,7 +135,8 @@ Result<Run> parseNcuCsv(std::string_view text, const std::string& source) {
     run.info.notes = "Imported from Nsight Compute CSV " + source + ".";
     if (skipped)
         run.info.notes += " Skipped " + std::to_string(skipped) +
-                          " rows whose ID, Device or Stream is not a whole number.";
+                          " rows whose ID, Device or Stream is not a whole number" +
+                          (truncated ? " or that the end of the file cut short." : ".");
     return run;
 }
 

@@ -1,6 +1,7 @@
 #include "data/import/NsysImport.h"
 
 #include "data/Checked.h"
+#include "data/import/ImportSupport.h"
 
 #include <sqlite3.h>
 
@@ -8,7 +9,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -176,6 +176,7 @@ public:
 
     // Next row; false at the end or on an error (then error() says which).
     bool next() {
+        m_bad = false;
         if (m_done) return false;
         const int rc = sqlite3_step(m_stmt.get());
         if (rc == SQLITE_ROW) return true;
@@ -186,24 +187,26 @@ public:
         return false;
     }
     const std::string& error() const { return m_error; }
+    // True once a value read from this row had another type than asked for or did not fit.
+    bool bad() const { return m_bad; }
 
     bool isNull(int col) const { return sqlite3_column_type(m_stmt.get(), col) == SQLITE_NULL; }
-    // The integer at `col`; nullopt when NULL; sets `bad` when it holds another type.
-    std::optional<int64_t> integer(int col, bool& bad) const {
+    // The integer at `col`; nullopt when NULL or (making the row bad) of another type.
+    std::optional<int64_t> integer(int col) {
         const int type = sqlite3_column_type(m_stmt.get(), col);
         if (type == SQLITE_NULL) return std::nullopt;
         if (type != SQLITE_INTEGER) {
-            bad = true;
+            m_bad = true;
             return std::nullopt;
         }
         return sqlite3_column_int64(m_stmt.get(), col);
     }
-    // An integer that must fit T; a NULL gives `fallback`; anything else sets `bad`.
-    template <class T> T number(int col, bool& bad, T fallback = 0) const {
-        const auto v = integer(col, bad);
+    // An integer that must fit T; a NULL gives `fallback`; anything else makes the row bad.
+    template <class T> T number(int col, T fallback = 0) {
+        const auto v = integer(col);
         if (!v) return fallback;
         const auto n = narrow<T>(*v);
-        if (!n) bad = true;
+        if (!n) m_bad = true;
         return n.value_or(fallback);
     }
     std::string_view text(int col) const { return textAt(m_stmt.get(), col); }
@@ -215,7 +218,7 @@ private:
     sqlite3* m_db;
     Stmt m_stmt;
     std::string m_table, m_source, m_error;
-    bool m_done = false;
+    bool m_done = false, m_bad = false;
 };
 
 // ---------------------------------------------------------------- the import
@@ -269,25 +272,6 @@ std::string_view withoutVersionSuffix(std::string_view name) {
     return name.substr(0, at);
 }
 
-// Reorders every column (and every complete optional column) of `table` by start time.
-template <class Table> void sortByStart(Table& table) {
-    const size_t n = table.size();
-    if (std::is_sorted(table.start_ns.begin(), table.start_ns.end())) return;
-    std::vector<uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return table.start_ns[a] < table.start_ns[b]; });
-    auto reorder = [&](const char*, auto& column) {
-        if (column.size() != n) return;
-        auto sorted = column;
-        for (size_t i = 0; i < n; ++i) sorted[i] = column[order[i]];
-        column = std::move(sorted);
-    };
-    table.forEachColumn(reorder);
-    if constexpr (requires { table.forEachOptionalColumn(reorder); })
-        table.forEachOptionalColumn(reorder);
-}
-
 // A start/end pair we can keep: ordered, and with a duration that fits in int64.
 bool validSpan(const std::optional<int64_t>& start, const std::optional<int64_t>& end) {
     int64_t duration = 0;
@@ -311,7 +295,6 @@ private:
     Status synchronization();
     Status devices();
     void linkCorrelations();
-    void computeDepths();
     void nameThreads();
 
     uint32_t string(int64_t nsysId, std::string_view fallback);
@@ -319,8 +302,18 @@ private:
     void skipped(const std::string& table, size_t rows) {
         if (rows) m_skipped[table] += rows;
     }
-    Status check(const TableRows& rows) {
-        if (!rows.error().empty()) return Error{rows.error()};
+    // Calls `row` on every row of `table` when the export has it; a row for which it returns
+    // false is counted as skipped. A missing required column or a damaged table is an error.
+    template <class RowFunction>
+    Status eachRow(const char* table, const std::vector<TableRows::Column>& columns,
+                   RowFunction&& row) {
+        if (!m_schema.has(table)) return {};
+        auto rows = TableRows::open(m_db, m_schema, table, columns, m_source);
+        if (!rows) return rows.error();
+        size_t bad = 0;
+        while (rows->next()) bad += !row(*rows);
+        skipped(table, bad);
+        if (!rows->error().empty()) return Error{rows->error()};
         return {};
     }
 
@@ -374,46 +367,39 @@ Status NsysReader::sessionInfo() {
     info.producer = "Nsight Systems";
     info.clock_domain = "imported";
     info.backend = "imported:nsys";
-    if (m_schema.has("TARGET_INFO_SESSION_START_TIME")) {
-        auto rows = TableRows::open(m_db, m_schema, "TARGET_INFO_SESSION_START_TIME",
-                                    {{"utcEpochNs", true}, {"utcTime", false}}, m_source);
-        if (!rows) return rows.error();
-        if (rows->next()) {
-            bool bad = false;
-            info.origin_unix_ns = rows->number<int64_t>(0, bad);
-            if (bad) info.origin_unix_ns = 0;
-            const std::string_view utc = rows->text(1);
-            if (utc.size() >= 19 && utc.size() < 40) info.created_utc = std::string(utc) + "Z";
-        }
-        if (auto s = check(*rows); !s) return s;
-    }
-    std::string product, schemaVersion;
-    if (m_schema.has("META_DATA_EXPORT", "name") && m_schema.has("META_DATA_EXPORT", "value")) {
-        auto rows = TableRows::open(m_db, m_schema, "META_DATA_EXPORT",
-                                    {{"name", true}, {"value", true}}, m_source);
-        if (!rows) return rows.error();
-        while (rows->next()) {
-            if (rows->text(0) == "EXPORT_PRODUCT_VERSION") product = rows->text(1);
-            if (rows->text(0) == "EXPORT_SCHEMA_VERSION") schemaVersion = rows->text(1);
-        }
-        if (auto s = check(*rows); !s) return s;
-    }
-    if (m_schema.has("META_DATA_CAPTURE", "name") && m_schema.has("META_DATA_CAPTURE", "value")) {
-        auto rows = TableRows::open(m_db, m_schema, "META_DATA_CAPTURE",
-                                    {{"name", true}, {"value", true}}, m_source);
-        if (!rows) return rows.error();
-        std::string command;
-        while (rows->next()) {
-            const std::string_view name = rows->text(0);
-            if (name == "PROCESS_0:COMMAND" || name.starts_with("PROCESS_0:ARGUMENT_")) {
-                const std::string_view value = rows->text(1);
-                if (command.size() + value.size() < 64 * 1024)
-                    command += (command.empty() ? "" : " ") + std::string(value);
-            }
-        }
-        if (auto s = check(*rows); !s) return s;
-        info.command_line = command;
-    }
+    bool first = true;
+    auto s = eachRow("TARGET_INFO_SESSION_START_TIME", {{"utcEpochNs", true}, {"utcTime", false}},
+                     [&](TableRows& row) {
+                         if (!std::exchange(first, false)) return true; // the first row counts
+                         info.origin_unix_ns = row.number<int64_t>(0);
+                         if (row.bad()) info.origin_unix_ns = 0;
+                         const std::string_view utc = row.text(1);
+                         if (utc.size() >= 19 && utc.size() < 40)
+                             info.created_utc = std::string(utc) + "Z";
+                         return true;
+                     });
+    // Name/value tables: read only when both columns are there.
+    auto nameValues = [&](const char* table, auto&& use) -> Status {
+        if (!m_schema.has(table, "name") || !m_schema.has(table, "value")) return {};
+        return eachRow(table, {{"name", true}, {"value", true}}, [&](TableRows& row) {
+            use(row.text(0), row.text(1));
+            return true;
+        });
+    };
+    std::string product, schemaVersion, command;
+    if (s)
+        s = nameValues("META_DATA_EXPORT", [&](std::string_view name, std::string_view value) {
+            if (name == "EXPORT_PRODUCT_VERSION") product = value;
+            if (name == "EXPORT_SCHEMA_VERSION") schemaVersion = value;
+        });
+    if (s)
+        s = nameValues("META_DATA_CAPTURE", [&](std::string_view name, std::string_view value) {
+            if ((name == "PROCESS_0:COMMAND" || name.starts_with("PROCESS_0:ARGUMENT_")) &&
+                command.size() + value.size() < 64 * 1024)
+                command += (command.empty() ? "" : " ") + std::string(value);
+        });
+    if (!s) return s;
+    info.command_line = command;
     info.notes = "Imported from an Nsight Systems SQLite export" +
                  (product.empty() ? std::string() : " (nsys " + product) +
                  (schemaVersion.empty() ? std::string() : ", schema " + schemaVersion) +
@@ -421,194 +407,131 @@ Status NsysReader::sessionInfo() {
     return {};
 }
 
+// Kernels, copies and memsets start with the same six columns: GpuActivity reads them.
+std::vector<TableRows::Column> gpuActivityColumns(std::initializer_list<TableRows::Column> more) {
+    std::vector<TableRows::Column> columns = {{"start", true},          {"end", true},
+                                              {"deviceId", false},      {"streamId", false},
+                                              {"correlationId", false}, {"globalPid", false}};
+    columns.insert(columns.end(), more);
+    return columns;
+}
+
+struct GpuActivity {
+    std::optional<int64_t> start, end;
+    uint32_t device, stream, correlation;
+    int64_t pid;
+
+    explicit GpuActivity(TableRows& row)
+        : start(row.integer(0)), end(row.integer(1)), device(row.number<uint32_t>(2)),
+          stream(row.number<uint32_t>(3)), correlation(row.number<uint32_t>(4)),
+          pid(row.integer(5).value_or(kNoPid)) {}
+};
+
 Status NsysReader::kernels() {
-    const char* table = "CUPTI_ACTIVITY_KIND_KERNEL";
-    if (!m_schema.has(table)) return {};
     const char* first = m_options.shortKernelNames ? "shortName" : "demangledName";
     const char* second = m_options.shortKernelNames ? "demangledName" : "shortName";
-    auto rows = TableRows::open(m_db, m_schema, table,
-                                {{"start", true},
-                                 {"end", true},
-                                 {"deviceId", false},
-                                 {"streamId", false},
-                                 {"correlationId", false},
-                                 {"globalPid", false},
-                                 {first, false},
-                                 {second, false},
-                                 {"mangledName", false},
-                                 {"gridX", false},
-                                 {"gridY", false},
-                                 {"gridZ", false},
-                                 {"blockX", false},
-                                 {"blockY", false},
-                                 {"blockZ", false},
-                                 {"registersPerThread", false},
-                                 {"staticSharedMemory", false},
-                                 {"dynamicSharedMemory", false}},
-                                m_source);
-    if (!rows) return rows.error();
+    const auto columns = gpuActivityColumns({{first, false},
+                                             {second, false},
+                                             {"mangledName", false},
+                                             {"gridX", false},
+                                             {"gridY", false},
+                                             {"gridZ", false},
+                                             {"blockX", false},
+                                             {"blockY", false},
+                                             {"blockZ", false},
+                                             {"registersPerThread", false},
+                                             {"staticSharedMemory", false},
+                                             {"dynamicSharedMemory", false}});
     KernelTable& k = m_run.kernels;
-    size_t bad = 0;
-    while (rows->next()) {
-        bool b = false;
-        const auto start = rows->integer(0, b), end = rows->integer(1, b);
-        const uint32_t device = rows->number<uint32_t>(2, b);
-        const uint32_t stream = rows->number<uint32_t>(3, b);
-        const uint32_t correlation = rows->number<uint32_t>(4, b);
-        const int64_t pid = rows->integer(5, b).value_or(kNoPid);
+    return eachRow("CUPTI_ACTIVITY_KIND_KERNEL", columns, [&](TableRows& row) {
+        const GpuActivity a(row);
         std::optional<int64_t> nameId;
-        for (int c = 6; c <= 8 && !nameId; ++c) nameId = rows->integer(c, b);
-        uint32_t dims[6], regs, shared[2];
-        for (int d = 0; d < 6; ++d) dims[d] = rows->number<uint32_t>(9 + d, b);
-        regs = rows->number<uint32_t>(15, b);
-        shared[0] = rows->number<uint32_t>(16, b);
-        shared[1] = rows->number<uint32_t>(17, b);
-        if (b || !validSpan(start, end)) {
-            ++bad;
-            continue;
-        }
+        for (int c = 6; c <= 8 && !nameId; ++c) nameId = row.integer(c);
+        uint32_t launch[9]; // grid x, y, z, block x, y, z, registers, static, dynamic shared
+        for (int i = 0; i < 9; ++i) launch[i] = row.number<uint32_t>(9 + i);
+        if (row.bad() || !validSpan(a.start, a.end)) return false;
         k.forEachColumn([](const char*, auto& col) { col.emplace_back(); });
-        k.start_ns.back() = *start;
-        k.end_ns.back() = *end;
-        k.device.back() = device;
-        k.stream.back() = stream;
-        k.correlation.back() = correlation;
+        k.start_ns.back() = *a.start;
+        k.end_ns.back() = *a.end;
+        k.device.back() = a.device;
+        k.stream.back() = a.stream;
+        k.correlation.back() = a.correlation;
         k.name.back() =
             nameId ? string(*nameId, "<unknown kernel>") : m_run.strings.intern("<unknown kernel>");
-        k.grid_x.back() = dims[0], k.grid_y.back() = dims[1], k.grid_z.back() = dims[2];
-        k.block_x.back() = dims[3], k.block_y.back() = dims[4], k.block_z.back() = dims[5];
-        k.registers_per_thread.back() = regs;
-        k.shared_static.back() = shared[0];
-        k.shared_dynamic.back() = shared[1];
-        m_kernelPid.push_back(pid);
-        m_gpuDevices.insert(device);
-    }
-    skipped(table, bad);
-    return check(*rows);
+        k.grid_x.back() = launch[0], k.grid_y.back() = launch[1], k.grid_z.back() = launch[2];
+        k.block_x.back() = launch[3], k.block_y.back() = launch[4], k.block_z.back() = launch[5];
+        k.registers_per_thread.back() = launch[6];
+        k.shared_static.back() = launch[7];
+        k.shared_dynamic.back() = launch[8];
+        m_kernelPid.push_back(a.pid);
+        m_gpuDevices.insert(a.device);
+        return true;
+    });
 }
 
 Status NsysReader::copies() {
-    const char* table = "CUPTI_ACTIVITY_KIND_MEMCPY";
-    if (!m_schema.has(table)) return {};
-    auto rows = TableRows::open(m_db, m_schema, table,
-                                {{"start", true},
-                                 {"end", true},
-                                 {"deviceId", false},
-                                 {"streamId", false},
-                                 {"correlationId", false},
-                                 {"globalPid", false},
-                                 {"bytes", true},
-                                 {"copyKind", true},
-                                 {"srcKind", false},
-                                 {"dstKind", false}},
-                                m_source);
-    if (!rows) return rows.error();
+    const auto columns = gpuActivityColumns(
+        {{"bytes", true}, {"copyKind", true}, {"srcKind", false}, {"dstKind", false}});
     MemcpyTable& m = m_run.memcpy;
-    size_t bad = 0;
-    while (rows->next()) {
-        bool b = false;
-        const auto start = rows->integer(0, b), end = rows->integer(1, b);
-        const uint32_t device = rows->number<uint32_t>(2, b);
-        const uint32_t stream = rows->number<uint32_t>(3, b);
-        const uint32_t correlation = rows->number<uint32_t>(4, b);
-        const int64_t pid = rows->integer(5, b).value_or(kNoPid);
-        const auto bytes = rows->integer(6, b);
-        const auto kind = rows->integer(7, b);
-        const auto src = rows->integer(8, b), dst = rows->integer(9, b);
-        if (b || !validSpan(start, end) || !bytes || *bytes < 0 || !kind) {
-            ++bad;
-            continue;
-        }
-        m.start_ns.push_back(*start);
-        m.end_ns.push_back(*end);
-        m.device.push_back(device);
-        m.stream.push_back(stream);
-        m.correlation.push_back(correlation);
+    return eachRow("CUPTI_ACTIVITY_KIND_MEMCPY", columns, [&](TableRows& row) {
+        const GpuActivity a(row);
+        const auto bytes = row.integer(6), kind = row.integer(7);
+        const auto src = row.integer(8), dst = row.integer(9);
+        if (row.bad() || !validSpan(a.start, a.end) || !bytes || *bytes < 0 || !kind) return false;
+        m.start_ns.push_back(*a.start);
+        m.end_ns.push_back(*a.end);
+        m.device.push_back(a.device);
+        m.stream.push_back(a.stream);
+        m.correlation.push_back(a.correlation);
         m.kind.push_back(copyKind(*kind));
         m.bytes.push_back(uint64_t(*bytes));
         m.src_kind.push_back(memoryKind(src));
         m.dst_kind.push_back(memoryKind(dst));
-        m_copyPid.push_back(pid);
-        m_gpuDevices.insert(device);
-    }
-    skipped(table, bad);
-    return check(*rows);
+        m_copyPid.push_back(a.pid);
+        m_gpuDevices.insert(a.device);
+        return true;
+    });
 }
 
 Status NsysReader::memsets() {
-    const char* table = "CUPTI_ACTIVITY_KIND_MEMSET";
-    if (!m_schema.has(table)) return {};
-    auto rows = TableRows::open(m_db, m_schema, table,
-                                {{"start", true},
-                                 {"end", true},
-                                 {"deviceId", false},
-                                 {"streamId", false},
-                                 {"correlationId", false},
-                                 {"globalPid", false},
-                                 {"bytes", true},
-                                 {"value", false},
-                                 {"memKind", false}},
-                                m_source);
-    if (!rows) return rows.error();
+    const auto columns =
+        gpuActivityColumns({{"bytes", true}, {"value", false}, {"memKind", false}});
     MemsetTable& m = m_run.memset;
-    size_t bad = 0;
-    while (rows->next()) {
-        bool b = false;
-        const auto start = rows->integer(0, b), end = rows->integer(1, b);
-        const uint32_t device = rows->number<uint32_t>(2, b);
-        const uint32_t stream = rows->number<uint32_t>(3, b);
-        const uint32_t correlation = rows->number<uint32_t>(4, b);
-        const int64_t pid = rows->integer(5, b).value_or(kNoPid);
-        const auto bytes = rows->integer(6, b);
+    return eachRow("CUPTI_ACTIVITY_KIND_MEMSET", columns, [&](TableRows& row) {
+        const GpuActivity a(row);
+        const auto bytes = row.integer(6);
         // memset takes an int and uses its low byte; nsys stores what was passed.
-        const auto value = rows->integer(7, b);
-        const auto kind = rows->integer(8, b);
-        if (b || !validSpan(start, end) || !bytes || *bytes < 0) {
-            ++bad;
-            continue;
-        }
-        m.start_ns.push_back(*start);
-        m.end_ns.push_back(*end);
-        m.device.push_back(device);
-        m.stream.push_back(stream);
-        m.correlation.push_back(correlation);
+        const auto value = row.integer(7);
+        const auto kind = row.integer(8);
+        if (row.bad() || !validSpan(a.start, a.end) || !bytes || *bytes < 0) return false;
+        m.start_ns.push_back(*a.start);
+        m.end_ns.push_back(*a.end);
+        m.device.push_back(a.device);
+        m.stream.push_back(a.stream);
+        m.correlation.push_back(a.correlation);
         m.bytes.push_back(uint64_t(*bytes));
         m.value.push_back(uint32_t(value.value_or(0)));
         m.mem_kind.push_back(memoryKind(kind));
-        m_memsetPid.push_back(pid);
-        m_gpuDevices.insert(device);
-    }
-    skipped(table, bad);
-    return check(*rows);
+        m_memsetPid.push_back(a.pid);
+        m_gpuDevices.insert(a.device);
+        return true;
+    });
 }
 
 Status NsysReader::apiCalls() {
-    const char* table = "CUPTI_ACTIVITY_KIND_RUNTIME";
-    if (!m_schema.has(table)) return {};
-    auto rows = TableRows::open(m_db, m_schema, table,
-                                {{"start", true},
-                                 {"end", true},
-                                 {"globalTid", false},
-                                 {"correlationId", false},
-                                 {"nameId", true},
-                                 {"returnValue", false}},
-                                m_source);
-    if (!rows) return rows.error();
+    const std::vector<TableRows::Column> columns = {{"start", true},      {"end", true},
+                                                    {"globalTid", false}, {"correlationId", false},
+                                                    {"nameId", true},     {"returnValue", false}};
     ApiTable& a = m_run.api;
     std::unordered_map<uint32_t, uint32_t> displayOf; // raw name id -> display name id
-    size_t bad = 0;
-    while (rows->next()) {
-        bool b = false;
-        const auto start = rows->integer(0, b), end = rows->integer(1, b);
-        const auto tid = rows->integer(2, b);
-        const uint32_t correlation = rows->number<uint32_t>(3, b);
-        const auto nameId = rows->integer(4, b);
+    return eachRow("CUPTI_ACTIVITY_KIND_RUNTIME", columns, [&](TableRows& row) {
+        const auto start = row.integer(0), end = row.integer(1);
+        const auto tid = row.integer(2);
+        const uint32_t correlation = row.number<uint32_t>(3);
+        const auto nameId = row.integer(4);
         // CUresult/cudaError_t are non-negative ints; other values are kept as their low bits.
-        const auto ret = rows->integer(5, b);
-        if (b || !validSpan(start, end) || !nameId) {
-            ++bad;
-            continue;
-        }
+        const auto ret = row.integer(5);
+        if (row.bad() || !validSpan(start, end) || !nameId) return false;
         const uint32_t raw = string(*nameId, "<unknown API>");
         auto [it, inserted] = displayOf.try_emplace(raw, raw);
         if (inserted) {
@@ -623,24 +546,16 @@ Status NsysReader::apiCalls() {
         a.raw_name.push_back(raw);
         a.return_value.push_back(int32_t(uint32_t(ret.value_or(0))));
         m_apiPid.push_back(tid ? (*tid & kPidMask) : kNoPid);
-    }
-    skipped(table, bad);
-    return check(*rows);
+        return true;
+    });
 }
 
 Status NsysReader::nvtx() {
     const char* table = "NVTX_EVENTS";
     if (!m_schema.has(table)) return {};
-    auto rows = TableRows::open(m_db, m_schema, table,
-                                {{"start", true},
-                                 {"end", false},
-                                 {"eventType", true},
-                                 {"text", false},
-                                 {"textId", false},
-                                 {"globalTid", false},
-                                 {"domainId", false}},
-                                m_source);
-    if (!rows) return rows.error();
+    const std::vector<TableRows::Column> columns = {
+        {"start", true},   {"end", false},       {"eventType", true}, {"text", false},
+        {"textId", false}, {"globalTid", false}, {"domainId", false}};
     struct Pending {
         int64_t start, end;
         uint32_t thread, name;
@@ -650,36 +565,34 @@ Status NsysReader::nvtx() {
     std::map<int64_t, uint32_t> domains; // domainId -> name (eventType 75, domain create)
     const uint32_t nvtxCategory = m_run.strings.intern("nvtx");
     const uint32_t markCategory = m_run.strings.intern("nvtx mark");
-    size_t bad = 0, open = 0;
-    while (rows->next()) {
-        bool b = false;
-        const auto start = rows->integer(0, b), end = rows->integer(1, b);
-        const auto type = rows->integer(2, b);
-        const auto textId = rows->integer(4, b);
-        const auto tid = rows->integer(5, b);
-        const int64_t domain = rows->integer(6, b).value_or(0);
-        if (b || !start || !type) {
-            ++bad;
-            continue;
-        }
+    size_t open = 0;
+    auto s = eachRow(table, columns, [&](TableRows& row) {
+        const auto start = row.integer(0), end = row.integer(1);
+        const auto type = row.integer(2);
+        const auto textId = row.integer(4);
+        const auto tid = row.integer(5);
+        const int64_t domain = row.integer(6).value_or(0);
+        if (row.bad() || !start || !type) return false;
         uint32_t name = 0;
-        if (!rows->isNull(3))
-            name = m_run.strings.intern(rows->text(3));
+        if (!row.isNull(3))
+            name = m_run.strings.intern(row.text(3));
         else if (textId)
             name = string(*textId, "");
         if (*type == 75) { // domain create: names the domain
             domains[domain] = name;
-            continue;
+            return true;
         }
         const bool mark = *type == 34;
-        if (*type != 59 && *type != 60 && !mark) continue; // categories, domain destroy, ...
+        if (*type != 59 && *type != 60 && !mark) return true; // categories, domain destroy, ...
         if (!mark && !validSpan(start, end)) {
             ++open; // a range that never ended inside the capture
-            continue;
+            return true;
         }
         ranges.push_back(
             {*start, mark ? *start : *end, tid ? thread(*tid) : 0, name, mark ? -1 : domain});
-    }
+        return true;
+    });
+    if (!s) return s;
     for (const Pending& p : ranges) {
         uint32_t category = p.domain < 0 ? markCategory : nvtxCategory;
         if (p.domain > 0)
@@ -694,34 +607,25 @@ Status NsysReader::nvtx() {
         g.category.push_back(category);
     }
     m_run.collector.unmatched_markers += open;
-    skipped(table, bad);
-    return check(*rows);
+    return {};
 }
 
 Status NsysReader::synchronization() {
     const char* table = "CUPTI_ACTIVITY_KIND_SYNCHRONIZATION";
     if (!m_schema.has(table)) return {};
-    auto rows = TableRows::open(m_db, m_schema, table,
-                                {{"start", true},
-                                 {"end", true},
-                                 {"correlationId", false},
-                                 {"globalPid", false},
-                                 {"syncType", false}},
-                                m_source);
-    if (!rows) return rows.error();
+    const std::vector<TableRows::Column> columns = {{"start", true},
+                                                    {"end", true},
+                                                    {"correlationId", false},
+                                                    {"globalPid", false},
+                                                    {"syncType", false}};
     const uint32_t category = m_run.strings.intern("sync");
     RangeTable& g = m_run.ranges;
-    size_t bad = 0;
-    while (rows->next()) {
-        bool b = false;
-        const auto start = rows->integer(0, b), end = rows->integer(1, b);
-        const uint32_t correlation = rows->number<uint32_t>(2, b);
-        const int64_t pid = rows->integer(3, b).value_or(kNoPid);
-        const int64_t type = rows->integer(4, b).value_or(0);
-        if (b || !validSpan(start, end)) {
-            ++bad;
-            continue;
-        }
+    return eachRow(table, columns, [&](TableRows& row) {
+        const auto start = row.integer(0), end = row.integer(1);
+        const uint32_t correlation = row.number<uint32_t>(2);
+        const int64_t pid = row.integer(3).value_or(kNoPid);
+        const int64_t type = row.integer(4).value_or(0);
+        if (row.bad() || !validSpan(start, end)) return false;
         m_syncRows.push_back(g.size());
         m_syncPid.push_back(pid);
         g.start_ns.push_back(*start);
@@ -730,9 +634,8 @@ Status NsysReader::synchronization() {
         g.depth.push_back(0);
         g.name.push_back(m_run.strings.intern(syncName(type)));
         g.category.push_back(category);
-    }
-    skipped(table, bad);
-    return check(*rows);
+        return true;
+    });
 }
 
 // Kernels, copies and synchronizations join their API call on the correlation id within one
@@ -787,53 +690,22 @@ void NsysReader::linkCorrelations() {
     }
 }
 
-// Nesting depth per thread: by start, longer first on ties, with a stack of open ends.
-void NsysReader::computeDepths() {
-    RangeTable& g = m_run.ranges;
-    std::vector<uint32_t> order(g.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        if (g.thread[a] != g.thread[b]) return g.thread[a] < g.thread[b];
-        if (g.start_ns[a] != g.start_ns[b]) return g.start_ns[a] < g.start_ns[b];
-        return g.end_ns[a] > g.end_ns[b];
-    });
-    std::vector<int64_t> openEnds;
-    for (size_t i = 0; i < order.size(); ++i) {
-        const uint32_t row = order[i];
-        if (i == 0 || g.thread[order[i - 1]] != g.thread[row]) openEnds.clear();
-        while (!openEnds.empty() && openEnds.back() <= g.start_ns[row]) openEnds.pop_back();
-        g.depth[row] = uint32_t(openEnds.size());
-        openEnds.push_back(g.end_ns[row]);
-    }
-}
-
 // "python3 (pid 111)" (the window shows the thread id beside it), with the thread's own name
 // when nsys recorded one.
 void NsysReader::nameThreads() {
+    // Names are a nicety: a damaged table or row leaves threads with their ids, uncounted.
     std::map<int64_t, std::string> processNames, threadNames;
-    if (m_schema.has("PROCESSES")) {
-        auto rows = TableRows::open(m_db, m_schema, "PROCESSES",
-                                    {{"globalPid", true}, {"name", false}}, m_source);
-        if (rows) {
-            while (rows->next()) {
-                bool b = false;
-                if (auto pid = rows->integer(0, b); pid && !b)
-                    processNames[*pid] = std::string(rows->text(1).substr(0, 256));
-            }
-        }
-    }
-    if (m_schema.has("ThreadNames")) {
-        auto rows = TableRows::open(m_db, m_schema, "ThreadNames",
-                                    {{"globalTid", true}, {"nameId", true}}, m_source);
-        if (rows) {
-            while (rows->next()) {
-                bool b = false;
-                const auto tid = rows->integer(0, b), nameId = rows->integer(1, b);
-                if (b || !tid || !nameId || !m_threads.count(*tid)) continue;
-                threadNames[*tid] = std::string(m_run.strings.get(string(*nameId, "")));
-            }
-        }
-    }
+    (void)eachRow("PROCESSES", {{"globalPid", true}, {"name", false}}, [&](TableRows& row) {
+        if (auto pid = row.integer(0); pid && !row.bad())
+            processNames[*pid] = std::string(row.text(1).substr(0, 256));
+        return true;
+    });
+    (void)eachRow("ThreadNames", {{"globalTid", true}, {"nameId", true}}, [&](TableRows& row) {
+        const auto tid = row.integer(0), nameId = row.integer(1);
+        if (!row.bad() && tid && nameId && m_threads.count(*tid))
+            threadNames[*tid] = std::string(m_run.strings.get(string(*nameId, "")));
+        return true;
+    });
     for (const auto& [globalTid, id] : m_threads) {
         std::string name = threadNames[globalTid];
         if (name.empty()) name = processNames[globalTid & kPidMask];
@@ -855,46 +727,37 @@ Status NsysReader::devices() {
         double bandwidthGBps = 0;
     };
     std::map<uint32_t, Gpu> gpus;
-    if (m_schema.has("TARGET_INFO_GPU")) {
-        auto rows = TableRows::open(m_db, m_schema, "TARGET_INFO_GPU",
-                                    {{"id", true},
-                                     {"name", false},
-                                     {"smCount", false},
-                                     {"clockRate", false},
-                                     {"totalMemory", false},
-                                     {"memoryBandwidth", false},
-                                     {"computeMajor", false},
-                                     {"computeMinor", false},
-                                     {"maxWarpsPerSm", false},
-                                     {"threadsPerWarp", false},
-                                     {"maxRegistersPerSm", false},
-                                     {"maxShmemPerSm", false}},
-                                    m_source);
-        if (!rows) return rows.error();
-        while (rows->next()) {
-            bool b = false;
-            const uint32_t id = rows->number<uint32_t>(0, b);
-            Gpu g;
-            g.name = std::string(rows->text(1).substr(0, 256));
-            g.sm = rows->number<uint32_t>(2, b);
-            g.clockKhz = uint32_t(rows->number<uint64_t>(3, b) / 1000 & 0xffffffffu);
-            g.memory = rows->number<uint64_t>(4, b);
-            g.bandwidthGBps = double(rows->number<uint64_t>(5, b)) / 1e9;
-            g.ccMajor = rows->number<uint32_t>(6, b);
-            g.ccMinor = rows->number<uint32_t>(7, b);
-            const auto threads =
-                checkedMul<uint32_t>(rows->number<uint32_t>(8, b), rows->number<uint32_t>(9, b));
-            g.threadsPerSm = threads.value_or(0);
-            g.regsPerSm = rows->number<uint32_t>(10, b);
-            g.sharedPerSm = rows->number<uint32_t>(11, b);
-            if (b || rows->isNull(0)) {
-                skipped("TARGET_INFO_GPU", 1);
-                continue;
-            }
-            gpus.try_emplace(id, std::move(g));
-        }
-        if (auto s = check(*rows); !s) return s;
-    }
+    const std::vector<TableRows::Column> columns = {{"id", true},
+                                                    {"name", false},
+                                                    {"smCount", false},
+                                                    {"clockRate", false},
+                                                    {"totalMemory", false},
+                                                    {"memoryBandwidth", false},
+                                                    {"computeMajor", false},
+                                                    {"computeMinor", false},
+                                                    {"maxWarpsPerSm", false},
+                                                    {"threadsPerWarp", false},
+                                                    {"maxRegistersPerSm", false},
+                                                    {"maxShmemPerSm", false}};
+    auto s = eachRow("TARGET_INFO_GPU", columns, [&](TableRows& row) {
+        const uint32_t id = row.number<uint32_t>(0);
+        Gpu g;
+        g.name = std::string(row.text(1).substr(0, 256));
+        g.sm = row.number<uint32_t>(2);
+        g.clockKhz = uint32_t(row.number<uint64_t>(3) / 1000 & 0xffffffffu);
+        g.memory = row.number<uint64_t>(4);
+        g.bandwidthGBps = double(row.number<uint64_t>(5)) / 1e9;
+        g.ccMajor = row.number<uint32_t>(6);
+        g.ccMinor = row.number<uint32_t>(7);
+        const auto threads = checkedMul<uint32_t>(row.number<uint32_t>(8), row.number<uint32_t>(9));
+        g.threadsPerSm = threads.value_or(0);
+        g.regsPerSm = row.number<uint32_t>(10);
+        g.sharedPerSm = row.number<uint32_t>(11);
+        if (row.bad() || row.isNull(0)) return false;
+        gpus.try_emplace(id, std::move(g));
+        return true;
+    });
+    if (!s) return s;
     for (const auto& [id, g] : gpus) m_gpuDevices.insert(id);
     DeviceTable& d = m_run.devices;
     for (uint32_t id : m_gpuDevices) {
@@ -929,7 +792,7 @@ Result<Run> NsysReader::run() {
                       &NsysReader::synchronization, &NsysReader::devices})
         if (auto s = (this->*step)(); !s) return s.error();
     linkCorrelations();
-    computeDepths();
+    assignRangeDepths(m_run.ranges);
     nameThreads();
     sortByStart(m_run.kernels);
     sortByStart(m_run.memcpy);

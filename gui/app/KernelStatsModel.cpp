@@ -1,189 +1,98 @@
 #include "gui/app/KernelStatsModel.h"
 
-#include <QBrush>
-#include <QColor>
-#include <QLocale>
-
 namespace ks::gui {
 
-KernelStatsModel::KernelStatsModel(QObject* parent) : QAbstractTableModel(parent) {}
+namespace {
 
-void KernelStatsModel::setStats(std::vector<data::KernelStat> stats) {
-    beginResetModel();
-    m_stats = std::move(stats);
-    endResetModel();
+using Stat = data::KernelStat;
+using Spec = StatsColumn<Stat>;
+
+// An empty CSV cell for a number that is not known: pandas still reads the column as numbers.
+QVariant missing() {
+    return QString();
 }
 
-static QString dim3Text(uint32_t x, uint32_t y, uint32_t z) {
-    return QStringLiteral("%1x%2x%3").arg(x).arg(std::max(1u, y)).arg(std::max(1u, z));
+struct Dim3 {
+    uint32_t x, y, z; // y and z of 0 (not recorded) read as 1
+};
+
+// A launch shape: "128×1×1" on screen ("—" when unknown), "128x1x1" in CSV files (an empty cell
+// when unknown), sorted by its thread or block count.
+Spec shape(const char* name, Dim3 (*dims)(const Stat&)) {
+    auto text = [dims](const Stat& s, QChar times) {
+        const Dim3 d = dims(s);
+        return QStringLiteral("%1%4%2%4%3")
+            .arg(QString::number(d.x), QString::number(std::max(1u, d.y)),
+                 QString::number(std::max(1u, d.z)), QString(times));
+    };
+    return Spec(Spec::Formatted, name, name,
+                [dims](const Stat& s) {
+                    const Dim3 d = dims(s);
+                    return qulonglong(d.x) * std::max(1u, d.y) * std::max(1u, d.z);
+                })
+        .withText([text, dims](const Stat& s) {
+            return dims(s).x ? text(s, QChar(0x00D7)) : QStringLiteral("—");
+        })
+        .withExport([text, dims](const Stat& s) {
+            return dims(s).x ? QVariant(text(s, QLatin1Char('x'))) : missing();
+        });
 }
 
-static QString dim3(uint32_t x, uint32_t y, uint32_t z) {
-    if (x == 0) return QStringLiteral("—");
-    return QStringLiteral("%1×%2×%3").arg(x).arg(std::max(1u, y)).arg(std::max(1u, z));
+Spec duration(const char* name, const char* csvName, Spec::Value value) {
+    return Spec(Spec::Duration, name, csvName, std::move(value));
 }
 
-void KernelStatsModel::setDurationUnit(DurationUnit unit) {
-    m_unit = unit;
-    if (!m_stats.empty()) emit dataChanged(index(0, Total), index(rowCount() - 1, StdDev));
-    emit headerDataChanged(Qt::Horizontal, Total, StdDev);
-}
+} // namespace
 
-static bool isDuration(int column) {
-    return column >= KernelStatsModel::Total && column <= KernelStatsModel::StdDev &&
-           column != KernelStatsModel::Instances;
-}
-
-QVariant KernelStatsModel::exportValue(const data::KernelStat& s, int column) const {
-    const QString missing; // an empty cell: pandas reads the column as numbers
-    switch (column) {
-    case TimePercent:
-        return s.percent;
-    case Total:
-        return qlonglong(s.total);
-    case Instances:
-        return qulonglong(s.instances);
-    case Average:
-        return s.average;
-    case Median:
-        return s.median;
-    case Minimum:
-        return qlonglong(s.minimum);
-    case Maximum:
-        return qlonglong(s.maximum);
-    case StdDev:
-        return s.stddev;
-    case Name:
-        return QString::fromStdString(s.displayName);
-    case Grid:
-        return s.gridX ? dim3Text(s.gridX, s.gridY, s.gridZ) : missing;
-    case Block:
-        return s.blockX ? dim3Text(s.blockX, s.blockY, s.blockZ) : missing;
-    case Registers:
-        return s.registers ? QVariant(s.registers) : QVariant(missing);
-    case SharedMemory:
-        return s.sharedBytes;
-    case Occupancy:
-        return s.occupancy ? QVariant(*s.occupancy * 100.0) : QVariant(missing);
-    }
-    return {};
-}
-
-int KernelStatsModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(m_stats.size());
-}
-
-int KernelStatsModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
+KernelStatsModel::KernelStatsModel(QObject* parent) : StatsTableModel(parent) {
+    std::vector<Spec> columns;
+    columns.push_back(
+        Spec(Spec::Formatted, "Time (%)", "Time (%)", [](const Stat& s) {
+            return s.percent;
+        }).withText([](const Stat& s) { return QString::number(s.percent, 'f', 1); }));
+    columns.push_back(
+        duration("Total", "Total Time (ns)", [](const Stat& s) { return qlonglong(s.total); }));
+    columns.push_back(Spec(Spec::Count, "Instances", "Instances",
+                           [](const Stat& s) { return qulonglong(s.instances); }));
+    columns.push_back(duration("Avg", "Avg (ns)", [](const Stat& s) { return s.average; }));
+    columns.push_back(duration("Med", "Med (ns)", [](const Stat& s) { return s.median; }));
+    columns.push_back(
+        duration("Min", "Min (ns)", [](const Stat& s) { return qlonglong(s.minimum); }));
+    columns.push_back(
+        duration("Max", "Max (ns)", [](const Stat& s) { return qlonglong(s.maximum); }));
+    columns.push_back(duration("StdDev", "StdDev (ns)", [](const Stat& s) { return s.stddev; }));
+    auto name = [](const Stat& s) { return QString::fromStdString(s.displayName); };
+    columns.push_back(Spec(Spec::Label, "Name", "Name", name).withTooltip(name));
+    columns.push_back(shape("Grid", [](const Stat& s) { return Dim3{s.gridX, s.gridY, s.gridZ}; }));
+    columns.push_back(shape("Block", [](const Stat& s) {
+        return Dim3{s.blockX, s.blockY, s.blockZ};
+    }));
+    columns.push_back(
+        Spec(Spec::Formatted, "Registers", "Registers", [](const Stat& s) { return s.registers; })
+            .withText([](const Stat& s) {
+                return s.registers ? QString::number(s.registers) : QStringLiteral("—");
+            })
+            .withExport(
+                [](const Stat& s) { return s.registers ? QVariant(s.registers) : missing(); }));
+    columns.push_back(Spec(Spec::Formatted, "Shared Mem", "Shared Mem (B)", [](const Stat& s) {
+                          return s.sharedBytes;
+                      }).withText([](const Stat& s) {
+        return s.sharedBytes ? QString::fromStdString(data::formatBytes(s.sharedBytes))
+                             : QStringLiteral("0");
+    }));
+    columns.push_back(
+        shareColumn<Stat>(
+            "Occupancy", "Occupancy (%)", [](const Stat& s) { return s.occupancy; }, 0)
+            .dimmedWhen([](const Stat& s) { return !s.occupancy; })
+            .withHeaderTooltip(tr("Theoretical occupancy from the device's threads, registers and "
+                                  "shared memory per SM (n/a on CPU devices)")));
+    setColumns(std::move(columns));
 }
 
 QVariant KernelStatsModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
-        return {};
-    const data::KernelStat& s = m_stats[size_t(index.row())];
-    const QLocale locale = QLocale::c();
-    if (role == NameIdRole) return s.name;
-    if (role == Qt::TextAlignmentRole)
-        return index.column() == Name ? int(Qt::AlignLeft | Qt::AlignVCenter)
-                                      : int(Qt::AlignRight | Qt::AlignVCenter);
-    if (role == Qt::ToolTipRole && index.column() == Name)
-        return QString::fromStdString(s.displayName);
-    if (role == ExportRole) return exportValue(s, index.column());
-    if (role == Qt::ToolTipRole && isDuration(index.column()))
-        return exactNanoseconds(exportValue(s, index.column()).toDouble());
-    if (role == SortRole) {
-        switch (index.column()) {
-        case TimePercent:
-            return s.percent;
-        case Total:
-            return qlonglong(s.total);
-        case Instances:
-            return qulonglong(s.instances);
-        case Average:
-            return s.average;
-        case Median:
-            return s.median;
-        case Minimum:
-            return qlonglong(s.minimum);
-        case Maximum:
-            return qlonglong(s.maximum);
-        case StdDev:
-            return s.stddev;
-        case Name:
-            return QString::fromStdString(s.displayName);
-        case Grid:
-            return qulonglong(s.gridX) * std::max(1u, s.gridY) * std::max(1u, s.gridZ);
-        case Block:
-            return qulonglong(s.blockX) * std::max(1u, s.blockY) * std::max(1u, s.blockZ);
-        case Registers:
-            return s.registers;
-        case SharedMemory:
-            return s.sharedBytes;
-        case Occupancy:
-            return s.occupancy ? *s.occupancy : -1.0;
-        }
-        return {};
-    }
-    if (role == Qt::ForegroundRole && index.column() == Occupancy && !s.occupancy)
-        return QBrush(QColor(128, 128, 128));
-    if (role != Qt::DisplayRole) return {};
-    auto ns = [&](double v) { return formatDurationIn(v, m_unit); };
-    switch (index.column()) {
-    case TimePercent:
-        return QString::number(s.percent, 'f', 1);
-    case Total:
-        return ns(double(s.total));
-    case Instances:
-        return locale.toString(qulonglong(s.instances));
-    case Average:
-        return ns(s.average);
-    case Median:
-        return ns(s.median);
-    case Minimum:
-        return ns(double(s.minimum));
-    case Maximum:
-        return ns(double(s.maximum));
-    case StdDev:
-        return ns(s.stddev);
-    case Name:
-        return QString::fromStdString(s.displayName);
-    case Grid:
-        return dim3(s.gridX, s.gridY, s.gridZ);
-    case Block:
-        return dim3(s.blockX, s.blockY, s.blockZ);
-    case Registers:
-        return s.registers ? QString::number(s.registers) : QStringLiteral("—");
-    case SharedMemory:
-        return s.sharedBytes ? QString::fromStdString(data::formatBytes(s.sharedBytes))
-                             : QStringLiteral("0");
-    case Occupancy:
-        return s.occupancy ? QString::number(*s.occupancy * 100.0, 'f', 0) + QStringLiteral(" %")
-                           : QStringLiteral("n/a");
-    }
-    return {};
-}
-
-QVariant KernelStatsModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-    // CSV names carry their unit (durations in ns, like kernscope-cli stats).
-    static const char* csvNames[] = {
-        "Time (%)", "Total Time (ns)", "Instances",      "Avg (ns)",     "Med (ns)",
-        "Min (ns)", "Max (ns)",        "StdDev (ns)",    "Name",         "Grid",
-        "Block",    "Registers",       "Shared Mem (B)", "Occupancy (%)"};
-    static const char* names[] = {"Time (%)", "Total",     "Instances",  "Avg",      "Med",
-                                  "Min",      "Max",       "StdDev",     "Name",     "Grid",
-                                  "Block",    "Registers", "Shared Mem", "Occupancy"};
-    if (role == ExportRole) return QString::fromUtf8(csvNames[section]);
-    if (role == Qt::DisplayRole) {
-        const QString unit = unitName(m_unit);
-        return isDuration(section) && !unit.isEmpty()
-                   ? QStringLiteral("%1 (%2)").arg(QString::fromUtf8(names[section]), unit)
-                   : QString::fromUtf8(names[section]);
-    }
-    if (role == Qt::ToolTipRole && section == Occupancy)
-        return tr("Theoretical occupancy from the device's threads, registers and shared memory "
-                  "per SM (n/a on CPU devices)");
-    return {};
+    if (role == NameIdRole && checkIndex(index, CheckIndexOption::IndexIsValid))
+        return stats()[size_t(index.row())].name;
+    return StatsTableModel::data(index, role);
 }
 
 } // namespace ks::gui

@@ -146,8 +146,9 @@ QString diagnosisHtml(const data::Run& run, const data::Diagnosis* d, bool analy
     if (!d->utilization.empty()) {
         h += QObject::tr("<h3>Device utilisation</h3><p style='color:%1; margin-top:0'>Busy = time "
                          "covered by at least one kernel, copy or memset (union, not a sum), over "
-                         "the run's first to last GPU event (%2).</p>")
-                 .arg(muted, dur(double(d->span.end - d->span.begin)));
+                         "the run's first to last %2 event (%3).</p>")
+                 .arg(muted, QString::fromLatin1(data::deviceKindWord(run)),
+                      dur(double(d->span.end - d->span.begin)));
         h += table({QObject::tr("Device / stream"), QObject::tr("Busy"), QObject::tr(""),
                     QObject::tr("Busy time"), QObject::tr("Events"), QObject::tr("Idle gaps"),
                     QObject::tr("Longest gap")});

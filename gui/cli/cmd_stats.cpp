@@ -277,8 +277,9 @@ int analysisReport(const std::string& path, const std::string& report, const std
                                   r.stream ? "  stream " + std::to_string(*r.stream)
                                            : "device " + std::to_string(r.device) + " " +
                                                  std::string(run->deviceName(r.device))});
-            out = "GPU utilization (" + path + ")\n\n" +
-                  (rows.empty() ? std::string("  (no GPU activity in this run)\n") : t.render());
+            out = std::string(deviceKindWord(*run)) + " utilization (" + path + ")\n\n" +
+                  (rows.empty() ? std::string("  (no kernels, copies or memsets in this run)\n")
+                                : t.render());
         }
     } else {
         const Diagnosis d = diagnose(*run, options);

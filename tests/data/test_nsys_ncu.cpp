@@ -91,3 +91,18 @@ TEST_CASE("ncu CSV: chatter skipped, quoted fields, rules, attach by order and n
     CHECK_FALSE(parseNcuCsv("==PROF== only chatter\n", "x.csv"));
     CHECK_FALSE(parseNcuCsv(header, "x.csv"));
 }
+
+TEST_CASE("ncu CSV: byte-order mark, CRLF, NUL in chatter, a last record cut short",
+          "[import][ncu]") {
+    const std::string header = "\"ID\",\"Kernel Name\",\"Metric Name\",\"Metric Value\"\r\n";
+    std::string text = "\xEF\xBB\xBF" + header + std::string("chatter \0 with a NUL\r\n", 22) +
+                       "\"0\",\"relu\",\"Duration\",\"1500\"\r\n"
+                       "\"1\",\"relu\",\"Duration\",\"15";
+    auto metrics = parseNcuCsv(text, "ncu.csv");
+    REQUIRE(metrics);
+    // Only the complete record is a metric: the cut one is counted, not read as a metric of 15.
+    CHECK(metrics->kernelMetrics.value == std::vector<double>{1500.0});
+    CHECK(metrics->strings.get(metrics->kernelMetrics.metric.at(0)) == "Duration");
+    CHECK(metrics->collector.dropped_records == 1);
+    CHECK(metrics->info.notes.find("cut short") != std::string::npos);
+}

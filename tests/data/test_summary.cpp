@@ -4,6 +4,7 @@
 #include "data/RunFile.h"
 #include "data/Summary.h"
 #include "data/SyntheticRun.h"
+#include "data/analysis/Diagnosis.h"
 #include "data/export/CsvExport.h"
 
 #include <catch2/catch.hpp>
@@ -144,4 +145,59 @@ TEST_CASE("CSV fields with commas and quotes are quoted", "[summary]") {
     addKernel(run, "void f<int, \"x\">(int)", 0, 10, 1);
     const std::string csv = kernelSummaryCsv(kernelSummary(run.kernels, run.strings));
     CHECK_THAT(csv, Catch::EndsWith(",\"void f<int, \"\"x\"\">(int)\"\n"));
+}
+
+TEST_CASE("durations near 2^63: totals saturate, Time (%) and averages stay right", "[summary]") {
+    const int64_t huge = int64_t(3) << 61; // 0.75 * 2^63: two of them overflow int64
+    Run run;
+    addKernel(run, "a", 0, huge, 1);
+    addKernel(run, "b", 0, huge, 1);
+    auto rows = kernelSummary(run.kernels, run.strings);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].timePercent == Approx(50.0)); // the grand total passes int64
+    CHECK(rows[1].timePercent == Approx(50.0));
+
+    addKernel(run, "b", 1, huge, 1); // now "b" alone passes int64
+    rows = kernelSummary(run.kernels, run.strings);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].name == "b");
+    CHECK(rows[0].time.total == std::numeric_limits<int64_t>::max());
+    CHECK(rows[0].time.avg == Approx(double(huge)));
+    CHECK(rows[0].time.median == Approx(double(huge)));
+    CHECK(rows[0].timePercent > 50.0);
+    CHECK(rows[1].timePercent > 0.0);
+    CHECK(rows[0].timePercent + rows[1].timePercent == Approx(100.0));
+
+    // A span wider than int64 (a hostile start near -2^63) is the longest duration, not negative.
+    ApiTable api;
+    api.start_ns = {std::numeric_limits<int64_t>::min(), 0};
+    api.end_ns = {std::numeric_limits<int64_t>::max(), 10};
+    api.thread = {0, 0};
+    api.correlation = {0, 0};
+    api.name = {run.strings.intern("wide"), run.strings.intern("narrow")};
+    api.return_value = {0, 0};
+    const auto named = apiSummary(api, run.strings);
+    REQUIRE(named.size() == 2);
+    CHECK(named[0].name == "wide");
+    CHECK(named[0].time.max == std::numeric_limits<int64_t>::max());
+    CHECK(named[1].timePercent > 0.0);
+}
+
+TEST_CASE("reports say CPU for a run whose kernels all ran on CPU devices", "[summary]") {
+    Run cpu;
+    const uint32_t lane = cpu.addDevice("cpu", "Xeon");
+    addKernel(cpu, "matmul", 0, 100, 1);
+    cpu.kernels.device.back() = lane;
+    CHECK(std::string(deviceKindWord(cpu)) == "CPU");
+    const std::string text = diagnosisText(diagnose(cpu, {}), cpu);
+    CHECK(text.starts_with("CPU span:"));
+    CHECK(text.find("GPU span") == std::string::npos);
+
+    Run gpu = cpu;
+    const uint32_t card = gpu.addDevice("gpu", "H100");
+    addKernel(gpu, "matmul", 200, 100, 1);
+    gpu.kernels.device.back() = card;
+    CHECK(std::string(deviceKindWord(gpu)) == "GPU");
+    CHECK(diagnosisText(diagnose(gpu, {}), gpu).starts_with("GPU span:"));
+    CHECK(std::string(deviceKindWord(Run{})) == "GPU"); // nothing ran: the usual word
 }

@@ -22,6 +22,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QLocale>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
@@ -190,6 +191,131 @@ TEST_CASE("models pass QAbstractItemModelTester", "[gui][models]") {
         REQUIRE(s.peakGBps >= s.averageGBps * 0.999);
     }
     REQUIRE(count == run.memcpy.size());
+}
+
+namespace {
+
+// A CSV cell for a number that is not known: an empty string, so pandas keeps the column numeric.
+bool isMissingCell(const QVariant& v) {
+    return v.typeId() == QMetaType::QString && v.toString().isEmpty();
+}
+
+QVariant at(const QAbstractItemModel& model, int row, int column, int role = Qt::DisplayRole) {
+    return model.index(row, column).data(role);
+}
+
+} // namespace
+
+TEST_CASE("stats tables: every column's text, sort value, CSV cell, tooltip and header",
+          "[gui][models]") {
+    ks::test::ensureApp();
+    data::KernelStat known, unknown;
+    unknown.name = 7;
+    unknown.displayName = "gemm<float>";
+    unknown.instances = 12345;
+    unknown.total = 1'500'000;
+    unknown.minimum = 1000;
+    unknown.maximum = 500'000;
+    unknown.average = 125'000.5;
+    unknown.median = 2000;
+    unknown.stddev = 300.25;
+    unknown.percent = 42.26;
+    unknown.gridX = 4;
+    unknown.blockX = 128;
+    unknown.blockY = 2;
+    known = unknown;
+    known.gridX = 0;
+    known.registers = 32;
+    known.sharedBytes = 4096;
+    known.occupancy = 0.5;
+    KernelStatsModel k;
+    k.setStats({unknown, known});
+    using K = KernelStatsModel;
+    CHECK(at(k, 0, K::TimePercent).toString() == QStringLiteral("42.3"));
+    CHECK(at(k, 0, K::TimePercent, ExportRole).toDouble() == 42.26);
+    CHECK(at(k, 0, K::Total).toString() == formatDurationIn(1.5e6, DurationUnit::Auto));
+    CHECK(at(k, 0, K::Total, K::SortRole).toLongLong() == 1'500'000);
+    CHECK(at(k, 0, K::Total, Qt::ToolTipRole).toString() == exactNanoseconds(1.5e6));
+    CHECK(at(k, 0, K::Instances).toString() == QLocale::c().toString(12345ull));
+    CHECK(at(k, 0, K::Average, ExportRole).toDouble() == 125'000.5);
+    CHECK(at(k, 0, K::Minimum, Qt::ToolTipRole).toString() == exactNanoseconds(1000));
+    CHECK(at(k, 0, K::Instances, Qt::ToolTipRole).isNull());
+    CHECK(at(k, 0, K::Name).toString() == QStringLiteral("gemm<float>"));
+    CHECK(at(k, 0, K::Name, Qt::ToolTipRole).toString() == QStringLiteral("gemm<float>"));
+    CHECK(at(k, 0, K::Name, Qt::TextAlignmentRole).toInt() ==
+          int(Qt::AlignLeft | Qt::AlignVCenter));
+    CHECK(at(k, 0, K::Total, Qt::TextAlignmentRole).toInt() ==
+          int(Qt::AlignRight | Qt::AlignVCenter));
+    CHECK(at(k, 0, K::Name, K::NameIdRole).toUInt() == 7);
+    CHECK(at(k, 0, K::Grid).toString() == QStringLiteral("4×1×1"));
+    CHECK(at(k, 0, K::Grid, ExportRole).toString() == QStringLiteral("4x1x1"));
+    CHECK(at(k, 0, K::Block, K::SortRole).toULongLong() == 256);
+    CHECK(at(k, 1, K::Grid).toString() == QStringLiteral("—"));
+    CHECK(isMissingCell(at(k, 1, K::Grid, ExportRole)));
+    CHECK(at(k, 0, K::Registers).toString() == QStringLiteral("—"));
+    CHECK(isMissingCell(at(k, 0, K::Registers, ExportRole)));
+    CHECK(at(k, 1, K::Registers).toString() == QStringLiteral("32"));
+    CHECK(at(k, 1, K::Registers, ExportRole).toUInt() == 32);
+    CHECK(at(k, 0, K::SharedMemory).toString() == QStringLiteral("0"));
+    CHECK(at(k, 1, K::SharedMemory).toString() == QString::fromStdString(data::formatBytes(4096)));
+    CHECK(at(k, 0, K::Occupancy).toString() == QStringLiteral("n/a"));
+    CHECK(at(k, 0, K::Occupancy, K::SortRole).toDouble() == -1.0);
+    CHECK(isMissingCell(at(k, 0, K::Occupancy, ExportRole)));
+    CHECK(at(k, 0, K::Occupancy, Qt::ForegroundRole).isValid()); // grey
+    CHECK(at(k, 1, K::Occupancy).toString() == QStringLiteral("50 %"));
+    CHECK(at(k, 1, K::Occupancy, ExportRole).toDouble() == 50.0);
+    CHECK_FALSE(at(k, 1, K::Occupancy, Qt::ForegroundRole).isValid());
+    k.setDurationUnit(DurationUnit::Ms);
+    CHECK(at(k, 0, K::Total).toString() == formatDurationIn(1.5e6, DurationUnit::Ms));
+    CHECK(k.headerData(K::Total, Qt::Horizontal).toString() == QStringLiteral("Total (ms)"));
+    CHECK(k.headerData(K::Instances, Qt::Horizontal).toString() == QStringLiteral("Instances"));
+    CHECK(k.headerData(K::StdDev, Qt::Horizontal, ExportRole).toString() ==
+          QStringLiteral("StdDev (ns)"));
+    CHECK(k.headerData(K::Occupancy, Qt::Horizontal, Qt::ToolTipRole)
+              .toString()
+              .contains(QStringLiteral("Theoretical occupancy")));
+    CHECK(k.headerData(K::Name, Qt::Horizontal, Qt::ToolTipRole).isNull());
+    CHECK(k.headerData(K::ColumnCount, Qt::Horizontal).isNull());
+
+    data::CopyStat copy;
+    copy.kind = "HtoD";
+    copy.count = 3;
+    copy.bytes = 2048;
+    copy.totalNs = 5000;
+    copy.averageGBps = 1.234;
+    copy.peakGBps = 2.5;
+    data::CopyStat shared = copy;
+    shared.shareOfPeak = 0.5;
+    MemoryStatsModel m;
+    m.setStats({copy, shared});
+    using M = MemoryStatsModel;
+    CHECK(at(m, 0, M::Kind).toString() == QStringLiteral("HtoD"));
+    CHECK(at(m, 0, M::Kind, Qt::TextAlignmentRole).toInt() ==
+          int(Qt::AlignLeft | Qt::AlignVCenter));
+    CHECK(at(m, 0, M::Kind, Qt::ToolTipRole).isNull());
+    CHECK(at(m, 0, M::Count).toString() == QStringLiteral("3"));
+    CHECK(at(m, 0, M::Bytes).toString() == QString::fromStdString(data::formatBytes(2048.0)));
+    CHECK(at(m, 0, M::Bytes, Qt::ToolTipRole).toString() ==
+          QStringLiteral("%L1 bytes").arg(2048ull));
+    CHECK(at(m, 0, M::Bytes, ExportRole).toULongLong() == 2048);
+    CHECK(at(m, 0, M::TotalTime).toString() == formatDurationIn(5000, DurationUnit::Auto));
+    CHECK(at(m, 0, M::TotalTime, Qt::ToolTipRole).toString() == exactNanoseconds(5000));
+    CHECK(at(m, 0, M::AverageGBps).toString() == QStringLiteral("1.23"));
+    CHECK(at(m, 0, M::PeakGBps).toString() == QStringLiteral("2.50"));
+    CHECK(at(m, 0, M::ShareOfPeak).toString() == QStringLiteral("n/a"));
+    CHECK(at(m, 0, M::ShareOfPeak, M::SortRole).toDouble() == -1.0);
+    CHECK(isMissingCell(at(m, 0, M::ShareOfPeak, ExportRole)));
+    CHECK(at(m, 1, M::ShareOfPeak).toString() == QStringLiteral("50.0 %"));
+    CHECK(at(m, 1, M::ShareOfPeak, ExportRole).toDouble() == 50.0);
+    CHECK_FALSE(at(m, 0, M::ShareOfPeak, Qt::ForegroundRole).isValid());
+    m.setDurationUnit(DurationUnit::Us);
+    CHECK(m.headerData(M::TotalTime, Qt::Horizontal).toString() ==
+          QStringLiteral("Total Time (µs)"));
+    CHECK(m.headerData(M::TotalTime, Qt::Horizontal, ExportRole).toString() ==
+          QStringLiteral("Total Time (ns)"));
+    CHECK(m.headerData(M::Bytes, Qt::Horizontal, ExportRole).toString() ==
+          QStringLiteral("Total Bytes (B)"));
+    CHECK_FALSE(m.headerData(M::ShareOfPeak, Qt::Horizontal, Qt::ToolTipRole).toString().isEmpty());
 }
 
 TEST_CASE("a fixture run opens and every page populates", "[gui][window]") {

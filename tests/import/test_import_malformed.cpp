@@ -154,6 +154,16 @@ TEST_CASE("CSV reader: quotes, doubled quotes, CRLF, multi-line cells and open q
     CHECK(reader.unterminated());
     CHECK(f == std::vector<std::string_view>{"4", "open"});
     CHECK_FALSE(reader.next(f));
+    data::CsvReader mixed("==PROF== chatter, \"not\" CSV\n\n\"a\",\"b\"\nrest");
+    REQUIRE(mixed.peek() == '=');
+    mixed.skipLine();
+    REQUIRE(mixed.peek() == '"'); // the blank line is passed over
+    REQUIRE(mixed.next(f));
+    CHECK(f == std::vector<std::string_view>{"a", "b"});
+    CHECK(mixed.line() == 3);
+    REQUIRE(mixed.peek() == 'r');
+    mixed.skipLine();
+    CHECK_FALSE(mixed.peek());
     data::CsvHeader header({"x", " Name ", "y"});
     CHECK(header.find({"Missing", "Name"}) == 1u);
     CHECK_FALSE(header.find({"z"}));
