@@ -208,10 +208,14 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     };
     // Ranges a trace drew on a GPU (Kineto's gpu_user_annotation) go under their device.
     std::map<uint32_t, std::optional<data::Run::GpuSideLane>> gpuLanes;
+    const std::optional<data::Run::GpuSideLane>* lastLane = nullptr; // of lastLaneThread
+    uint32_t lastLaneThread = 0;
     auto gpuLaneOf = [&](uint32_t thread) -> const std::optional<data::Run::GpuSideLane>& {
+        if (lastLane && thread == lastLaneThread) return *lastLane;
         auto it = gpuLanes.find(thread);
         if (it == gpuLanes.end()) it = gpuLanes.emplace(thread, run.gpuSideLane(thread)).first;
-        return it->second;
+        lastLaneThread = thread;
+        return *(lastLane = &it->second);
     };
     auto threadGroup = [&](uint32_t thread) {
         const auto name = run.threadName(thread);
@@ -231,36 +235,44 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     for (size_t i = 0; i < ms.size(); ++i)
         deviceRow(ms.device[i], ms.stream[i])
             .add(ms.start_ns[i], ms.end_ns[i], 0, EventRef{EventSource::Memset, uint32_t(i)});
-    const auto& a = run.api;
-    for (size_t i = 0; i < a.size(); ++i) {
-        auto& p = rowFor({1, a.thread[i], 0, 0, 0});
+    // A lane of a thread's group: `slot` orders it (0 API, 1 ranges by depth, 2 samples). The
+    // label is built once per lane (a range lane's gets its depth appended).
+    auto threadRow = [&](uint32_t thread, uint32_t slot, uint32_t depth, RowKind kind,
+                         const char* label) -> Pending& {
+        auto& p = rowFor({1, thread, slot, depth, 0});
         if (p.row.label.empty()) {
-            p.row.kind = RowKind::Api;
-            p.row.thread = a.thread[i];
-            p.row.group = threadGroup(a.thread[i]);
-            p.row.label = "CUDA API";
+            p.row.kind = kind;
+            p.row.thread = thread;
+            p.row.depth = depth;
+            p.row.group = threadGroup(thread);
+            p.row.label = label;
+            if (kind == RowKind::Range) p.row.label += std::to_string(depth);
         }
-        p.add(a.start_ns[i], a.end_ns[i], a.name[i], EventRef{EventSource::Api, uint32_t(i)});
-    }
+        return p;
+    };
+    const auto& a = run.api;
+    for (size_t i = 0; i < a.size(); ++i)
+        threadRow(a.thread[i], 0, 0, RowKind::Api, "CUDA API")
+            .add(a.start_ns[i], a.end_ns[i], a.name[i], EventRef{EventSource::Api, uint32_t(i)});
     if (!keepGoing(0.3)) return nullptr;
     const auto& r = run.ranges;
     for (size_t i = 0; i < r.size(); ++i) {
         const auto& gpu = gpuLaneOf(r.thread[i]);
-        auto& p = gpu ? rowFor({0, gpu->device, 1, r.thread[i], r.depth[i]})
-                      : rowFor({1, r.thread[i], 1, r.depth[i], 0});
+        if (!gpu) {
+            threadRow(r.thread[i], 1, r.depth[i], RowKind::Range, "Ranges · depth ")
+                .add(r.start_ns[i], r.end_ns[i], r.name[i],
+                     EventRef{EventSource::Range, uint32_t(i)});
+            continue;
+        }
+        auto& p = rowFor({0, gpu->device, 1, r.thread[i], r.depth[i]});
         if (p.row.label.empty()) {
             p.row.kind = RowKind::Range;
             p.row.thread = r.thread[i];
             p.row.depth = r.depth[i];
-            if (gpu) {
-                p.row.device = gpu->device;
-                p.row.group = deviceGroup(gpu->device);
-                p.row.label = "Ranges · " + gpu->lane +
-                              (r.depth[i] ? " · depth " + std::to_string(r.depth[i]) : "");
-            } else {
-                p.row.group = threadGroup(r.thread[i]);
-                p.row.label = "Ranges · depth " + std::to_string(r.depth[i]);
-            }
+            p.row.device = gpu->device;
+            p.row.group = deviceGroup(gpu->device);
+            p.row.label = "Ranges · " + gpu->lane +
+                          (r.depth[i] ? " · depth " + std::to_string(r.depth[i]) : "");
         }
         p.add(r.start_ns[i], r.end_ns[i], r.name[i], EventRef{EventSource::Range, uint32_t(i)});
     }
@@ -268,16 +280,10 @@ std::shared_ptr<TimelineData> TimelineData::build(std::shared_ptr<const data::Ru
     // CPU samples: one lane per thread, under the thread's ranges.
     const auto& smp = run.samples;
     for (size_t i = 0; i < smp.size(); ++i) {
-        auto& p = rowFor({1, smp.thread[i], 2, 0, 0});
-        if (p.row.label.empty()) {
-            p.row.kind = RowKind::Samples;
-            p.row.thread = smp.thread[i];
-            p.row.group = threadGroup(smp.thread[i]);
-            p.row.label = "CPU samples";
-        }
         const uint32_t node = smp.stack[i];
         const uint32_t leaf = node < run.stacks.size() ? run.stacks.frame[node] : 0;
-        p.add(smp.time_ns[i], smp.time_ns[i], leaf, EventRef{EventSource::Sample, uint32_t(i)});
+        threadRow(smp.thread[i], 2, 0, RowKind::Samples, "CPU samples")
+            .add(smp.time_ns[i], smp.time_ns[i], leaf, EventRef{EventSource::Sample, uint32_t(i)});
     }
 
     int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();

@@ -536,13 +536,18 @@ void TimelineView::paintUtilization(QPainter& p, const TimelineRow& row, const R
         const QString label =
             tr("%1 % busy in view")
                 .arg(100.0 * double(row.busyBetween(a, b)) / double(b - a), 0, 'f', 1);
-        const QFontMetrics fm(font());
-        const QRect box(areaW - fm.horizontalAdvance(label) - 14, g.top + 2,
-                        fm.horizontalAdvance(label) + 10, g.height - 4);
-        p.fillRect(box, m_dark ? QColor(38, 39, 43, 220) : QColor(255, 255, 255, 220));
-        p.setPen(m_dark ? QColor(220, 220, 225) : QColor(30, 30, 35));
-        p.drawText(box, Qt::AlignCenter, label);
+        paintLaneNote(p, g, areaW, label);
     }
+}
+
+// A short note at the right end of a lane ("12.5 % busy in view") on a backing box.
+void TimelineView::paintLaneNote(QPainter& p, const RowGeom& g, int areaW, const QString& note) {
+    const QFontMetrics fm(font());
+    const QRect box(areaW - fm.horizontalAdvance(note) - 14, g.top + 2,
+                    fm.horizontalAdvance(note) + 10, g.height - 4);
+    p.fillRect(box, m_dark ? QColor(38, 39, 43, 220) : QColor(255, 255, 255, 220));
+    p.setPen(m_dark ? QColor(220, 220, 225) : QColor(30, 30, 35));
+    p.drawText(box, Qt::AlignCenter, note);
 }
 
 // Sample weight per pixel column as bars scaled to the fullest column in view (the thread's CPU
@@ -575,14 +580,8 @@ void TimelineView::paintSamples(QPainter& p, const TimelineRow& row, const RowGe
     const auto first = std::lower_bound(row.start.begin(), row.start.end(), int64_t(m_t0));
     const auto last = std::lower_bound(first, row.start.end(), int64_t(m_t0 + m_nsPerPx * areaW));
     const qlonglong inView = last - first;
-    const QString label =
-        inView == 1 ? tr("1 sample in view") : tr("%L1 samples in view").arg(inView);
-    const QFontMetrics fm(font());
-    const QRect box(areaW - fm.horizontalAdvance(label) - 14, g.top + 2,
-                    fm.horizontalAdvance(label) + 10, g.height - 4);
-    p.fillRect(box, m_dark ? QColor(38, 39, 43, 220) : QColor(255, 255, 255, 220));
-    p.setPen(m_dark ? QColor(220, 220, 225) : QColor(30, 30, 35));
-    p.drawText(box, Qt::AlignCenter, label);
+    paintLaneNote(p, g, areaW,
+                  inView == 1 ? tr("1 sample in view") : tr("%L1 samples in view").arg(inView));
 }
 
 void TimelineView::paintFlows(QPainter& p, int w) {

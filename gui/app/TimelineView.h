@@ -106,6 +106,7 @@ private:
     void paintFlows(QPainter& p, int w);
     void paintUtilization(QPainter& p, const TimelineRow& row, const RowGeom& g, int w);
     void paintSamples(QPainter& p, const TimelineRow& row, const RowGeom& g, int w);
+    void paintLaneNote(QPainter& p, const RowGeom& g, int areaW, const QString& note);
     QString describeSample(size_t row, size_t index) const;
     void paintCoverageBlock(QPainter& p, const TimelineRow& row, const DrawItem& it, QColor c,
                             int y, int h, int w);
