@@ -1,4 +1,5 @@
 #include "gui/app/KernelsPage.h"
+#include "gui/app/KernelMetricsPanel.h"
 #include "gui/app/TableExport.h"
 
 #include <QComboBox>
@@ -9,6 +10,7 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -55,10 +57,17 @@ KernelsPage::KernelsPage(QWidget* parent) : QWidget(parent) {
     m_view->horizontalHeader()->setStretchLastSection(false);
     m_view->horizontalHeader()->setSectionResizeMode(KernelStatsModel::Name, QHeaderView::Stretch);
 
+    m_metrics = new KernelMetricsPanel(this);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_view);
+    split->addWidget(m_metrics);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
-    layout->addWidget(m_view, 1);
+    layout->addWidget(split, 1);
 
     connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_proxy->setFilterRegularExpression(
@@ -70,8 +79,10 @@ KernelsPage::KernelsPage(QWidget* parent) : QWidget(parent) {
     connect(exportButton, &QPushButton::clicked, this, &KernelsPage::exportRequested);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex& current) {
-                if (!current.isValid()) return emit kernelSelected(std::nullopt);
-                emit kernelSelected(current.data(KernelStatsModel::NameIdRole).toUInt());
+                std::optional<uint32_t> name;
+                if (current.isValid()) name = current.data(KernelStatsModel::NameIdRole).toUInt();
+                m_metrics->showKernel(name);
+                emit kernelSelected(name);
             });
     connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
         emit kernelActivated(index.data(KernelStatsModel::NameIdRole).toUInt());
@@ -115,6 +126,7 @@ bool KernelsPage::selectKernel(const QString& name) {
 
 void KernelsPage::setRun(const LoadedRun& run) {
     m_run = run;
+    m_metrics->setRun(run.run);
     m_span.reset();
     recompute();
 }

@@ -17,6 +17,8 @@ class QTableView;
 
 namespace ks::gui {
 
+class KernelMetricsPanel;
+
 class KernelsPage : public QWidget {
     Q_OBJECT
 public:
@@ -28,6 +30,7 @@ public:
     KernelStatsModel* model() const { return m_model; }
     QSortFilterProxyModel* proxy() const { return m_proxy; }
     QTableView* view() const { return m_view; }
+    KernelMetricsPanel* metricsPanel() const { return m_metrics; }
     QLineEdit* filterEdit() const { return m_filter; }
     bool computing() const { return m_computing; }
     // The context menu's actions for a row of the view (tests trigger them directly).
@@ -56,6 +59,7 @@ private:
     QLabel* m_spanLabel;
     QPushButton* m_clearSpan;
     QLabel* m_countLabel;
+    KernelMetricsPanel* m_metrics;
 };
 
 } // namespace ks::gui
