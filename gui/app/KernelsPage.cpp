@@ -127,6 +127,10 @@ bool KernelsPage::selectKernel(const QString& name) {
 void KernelsPage::setRun(const LoadedRun& run) {
     m_run = run;
     m_metrics->setRun(run.run);
+    // An Nsight Compute file opened alone has metrics but no timed kernels: the panel takes the
+    // page instead of an empty table.
+    m_view->setVisible(!run.run || run.run->kernels.size() > 0 ||
+                       run.run->kernelMetrics.size() == 0);
     m_span.reset();
     recompute();
 }

@@ -105,6 +105,16 @@ TEST_CASE("selecting a kernel on the Kernels page filters its metrics", "[gui][m
     CHECK(page.metricsPanel()->table()->rowCount() == 2);
     REQUIRE(page.selectKernel(QStringLiteral("gemm_a")));
     CHECK(page.metricsPanel()->table()->rowCount() == 4);
+    CHECK_FALSE(page.view()->isHidden());
+
+    // Metrics without timed kernels (an ncu CSV alone): the empty kernel table makes way.
+    auto metricsOnly = runWithMetrics();
+    metricsOnly->kernels = {};
+    loaded.run = metricsOnly;
+    page.setRun(loaded);
+    REQUIRE(ks::test::waitUntil([&] { return !page.computing(); }));
+    CHECK(page.view()->isHidden());
+    CHECK(page.metricsPanel()->table()->rowCount() == 6);
 }
 
 TEST_CASE("a real Nsight Compute CSV opened alone lists every metric row", "[gui][metrics]") {
