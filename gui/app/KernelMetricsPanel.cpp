@@ -104,8 +104,9 @@ void KernelMetricsPanel::showKernel(std::optional<uint32_t> nameId) {
     // tooltip), so numbers stay next to their metric names.
     m_table->setColumnWidth(Value, std::min(m_table->columnWidth(Value), 220));
     m_table->horizontalHeader()->setSectionResizeMode(Metric, QHeaderView::Stretch);
-    const QString scope =
-        nameId ? tr("for %1").arg(text(*nameId)) : tr("for every kernel (select one above)");
+    const QString scope = nameId                      ? tr("for %1").arg(text(*nameId))
+                          : m_run->kernels.size() > 0 ? tr("for every kernel (select one above)")
+                                                      : tr("for every kernel");
     m_title->setText(total > rows.size()
                          ? tr("<b>Nsight Compute metrics</b> %1: first %L2 of %L3 rows")
                                .arg(scope.toHtmlEscaped())
