@@ -104,7 +104,9 @@ template <class Row> void sortByTotal(std::vector<Row>& rows, auto key) {
     });
 }
 
-LaunchConfig configAt(const KernelTable& k, size_t i) {
+} // namespace
+
+LaunchConfig launchConfigAt(const KernelTable& k, size_t i) {
     auto at = [i](const std::vector<uint32_t>& c) { return i < c.size() ? c[i] : 0u; };
     return {at(k.grid_x),
             at(k.grid_y),
@@ -116,6 +118,8 @@ LaunchConfig configAt(const KernelTable& k, size_t i) {
             at(k.shared_static),
             at(k.shared_dynamic)};
 }
+
+namespace {
 
 uint64_t configHash(const LaunchConfig& c) {
     const uint32_t v[] = {c.grid_x,
@@ -221,8 +225,8 @@ struct LocalCounts {
 
 std::vector<KernelSummaryRow> kernelSummary(const KernelTable& k, const StringTable& strings) {
     Grouped g = groupBy(k.start_ns, k.end_ns, k.name, 0,
-                        [&](size_t row) { return configHash(configAt(k, row)); });
-    return kernelRows(g, strings, [&](uint64_t, size_t at) { return configAt(k, g.rows[at]); });
+                        [&](size_t row) { return configHash(launchConfigAt(k, row)); });
+    return kernelRows(g, strings, [&](uint64_t, size_t at) { return launchConfigAt(k, g.rows[at]); });
 }
 
 Result<std::vector<KernelSummaryRow>> kernelSummaryFromFile(const std::string& path,

@@ -23,6 +23,8 @@ struct LaunchConfig {
     uint32_t registers_per_thread = 0, shared_static = 0, shared_dynamic = 0;
     auto operator<=>(const LaunchConfig&) const = default;
 };
+// The launch configuration of kernel row `row` (0 for columns the table lacks).
+LaunchConfig launchConfigAt(const KernelTable& kernels, size_t row);
 
 struct KernelSummaryRow {
     std::string name;

@@ -40,19 +40,6 @@ struct EventColumns {
     const KernelTable* kernels = nullptr; // launch configs, when matched by them
 };
 
-LaunchConfig configOf(const KernelTable& k, size_t i) {
-    auto at = [i](const std::vector<uint32_t>& c) { return i < c.size() ? c[i] : 0u; };
-    return {at(k.grid_x),
-            at(k.grid_y),
-            at(k.grid_z),
-            at(k.block_x),
-            at(k.block_y),
-            at(k.block_z),
-            at(k.registers_per_thread),
-            at(k.shared_static),
-            at(k.shared_dynamic)};
-}
-
 // `keyOfName` maps a name to its matching key (computed once per distinct name id).
 template <class KeyOf>
 Groups groupEvents(const EventColumns& ev, const StringTable& strings, KeyOf keyOfName) {
@@ -85,7 +72,7 @@ Groups groupEvents(const EventColumns& ev, const StringTable& strings, KeyOf key
             continue;
         }
         const std::string_view name = nameOf(id);
-        const LaunchConfig c = configOf(*ev.kernels, i);
+        const LaunchConfig c = launchConfigAt(*ev.kernels, i);
         auto cit = groupOfConfig.find({id, c});
         if (cit == groupOfConfig.end()) {
             auto kit = keyOfId.find(id);
@@ -312,29 +299,17 @@ std::vector<MemoryDiffRow> diffMemory(const Run& a, const Run& b) {
 
 namespace {
 
-// Step number -> (duration, kernel time started inside) of the outermost step ranges.
-std::map<uint64_t, std::pair<int64_t, int64_t>> stepsOf(const Run& run, const std::regex& pattern) {
+// Step number -> (duration, kernel time started inside) of each step's range.
+std::map<uint64_t, std::pair<int64_t, int64_t>> stepsOf(const Run& run,
+                                                        const std::string& pattern) {
+    const auto spansByNumber = stepSpans(run, pattern);
     std::map<uint64_t, std::pair<int64_t, int64_t>> steps;
-    std::unordered_map<uint32_t, std::optional<uint64_t>> numberOf; // name id -> step number
-    std::vector<std::pair<int64_t, int64_t>> spans;                 // (start, end) by step order
+    std::vector<std::pair<int64_t, int64_t>> spans; // by step start
     std::vector<uint64_t> numbers;
-    const auto& r = run.ranges;
-    for (size_t i = 0; i < r.size(); ++i) {
-        auto [it, fresh] = numberOf.try_emplace(r.name[i]);
-        if (fresh && run.strings.contains(r.name[i])) {
-            const std::string name(run.strings.get(r.name[i]));
-            std::smatch m;
-            if (std::regex_match(name, m, pattern) && m.size() > 1) {
-                try {
-                    it->second = std::stoull(m[1].str());
-                } catch (...) {
-                }
-            }
-        }
-        if (!it->second || steps.count(*it->second)) continue; // the first range of a step wins
-        steps[*it->second] = {r.end_ns[i] - r.start_ns[i], 0};
-        spans.push_back({r.start_ns[i], r.end_ns[i]});
-        numbers.push_back(*it->second);
+    for (const auto& [number, span] : spansByNumber) {
+        steps[number] = {span.second - span.first, 0};
+        spans.push_back(span);
+        numbers.push_back(number);
     }
     // Kernel time per step: kernels by start time against the steps sorted by start.
     std::vector<size_t> order(spans.size());
@@ -355,15 +330,42 @@ std::map<uint64_t, std::pair<int64_t, int64_t>> stepsOf(const Run& run, const st
 
 } // namespace
 
+std::map<uint64_t, std::pair<int64_t, int64_t>> stepSpans(const Run& run,
+                                                          const std::string& pattern) {
+    std::map<uint64_t, std::pair<int64_t, int64_t>> spans;
+    std::regex re;
+    try {
+        re = std::regex(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+        return spans;
+    }
+    std::unordered_map<uint32_t, std::optional<uint64_t>> numberOf; // name id -> step number
+    const auto& r = run.ranges;
+    for (size_t i = 0; i < r.size(); ++i) {
+        auto [it, fresh] = numberOf.try_emplace(r.name[i]);
+        if (fresh && run.strings.contains(r.name[i])) {
+            const std::string name(run.strings.get(r.name[i]));
+            std::smatch m;
+            if (std::regex_match(name, m, re) && m.size() > 1) {
+                try {
+                    it->second = std::stoull(m[1].str());
+                } catch (...) {
+                }
+            }
+        }
+        if (it->second) spans.try_emplace(*it->second, r.start_ns[i], r.end_ns[i]); // first wins
+    }
+    return spans;
+}
+
 StepDiff diffSteps(const Run& a, const Run& b, const DiffOptions& o) {
     StepDiff d;
-    std::regex pattern;
-    try {
-        pattern = std::regex(o.stepPattern, std::regex::ECMAScript);
+    try { // a pattern that does not compile: no steps
+        std::regex(o.stepPattern, std::regex::ECMAScript);
     } catch (const std::regex_error&) {
         return d;
     }
-    const auto sa = stepsOf(a, pattern), sb = stepsOf(b, pattern);
+    const auto sa = stepsOf(a, o.stepPattern), sb = stepsOf(b, o.stepPattern);
     std::map<uint64_t, StepDiffRow> rows;
     std::vector<int64_t> da, db;
     for (const auto& [n, v] : sa) {

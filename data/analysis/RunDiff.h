@@ -10,7 +10,9 @@
 #include "data/compare/Matching.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ks::data {
@@ -93,6 +95,11 @@ DiffTable diffApi(const Run& a, const Run& b, const DiffOptions& options);
 DiffTable diffRanges(const Run& a, const Run& b, const DiffOptions& options);
 std::vector<MemoryDiffRow> diffMemory(const Run& a, const Run& b);
 StepDiff diffSteps(const Run& a, const Run& b, const DiffOptions& options);
+
+// Step number -> (start, end) of the first range whose name matches `pattern` (ECMAScript; the
+// first capture group is the step number). Empty when the pattern does not compile.
+std::map<uint64_t, std::pair<int64_t, int64_t>> stepSpans(const Run& run,
+                                                          const std::string& pattern);
 
 // Two-sided Mann-Whitney U test (normal approximation with tie and continuity corrections) of
 // two samples that are already sorted ascending. 1 when either sample is empty or all values tie.

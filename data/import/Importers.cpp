@@ -172,6 +172,16 @@ Result<std::string> readHead(const std::string& path) {
 
 } // namespace
 
+Result<Run> readOrImportRun(const std::string& path, const ReadOptions& options) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{path + ": cannot open file"};
+    std::string head(kSniffBytes, '\0');
+    in.read(head.data(), std::streamsize(head.size()));
+    head.resize(size_t(in.gcount()));
+    if (!looksLikeHdf5(head)) return importFile(path);
+    return readRun(path, options);
+}
+
 bool looksLikeHdf5(std::string_view head) {
     return head.starts_with("\x89HDF\r\n\x1a\n");
 }

@@ -7,6 +7,7 @@
 // Importers.cpp, and a fuzz target in tests/fuzz/.
 #include "data/Result.h"
 #include "data/Run.h"
+#include "data/RunFile.h"
 
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ Result<const Importer*> detectImporter(const std::string& path);
 // temporary file first (Gzip.h), under a size limit. Errors are one line naming the file.
 Result<Run> importFile(const std::string& path, std::string_view format = {},
                        const ImportOptions& options = {});
+
+// A run file (read with `options`) or, for any other file, what importFile makes of it.
+Result<Run> readOrImportRun(const std::string& path, const ReadOptions& options);
 
 // True when the file starts with the HDF5 signature (run files and h5py references).
 bool looksLikeHdf5(std::string_view head);

@@ -32,7 +32,6 @@
 
 #include <cmath>
 #include <map>
-#include <regex>
 
 namespace ks::gui {
 
@@ -69,28 +68,7 @@ QString label(const QString& text, const QColor& c) {
 // Step number -> start time of the first range whose name matches the step pattern.
 std::map<uint64_t, int64_t> stepStarts(const data::Run& run, const std::string& pattern) {
     std::map<uint64_t, int64_t> out;
-    std::regex re;
-    try {
-        re = std::regex(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-        return out;
-    }
-    std::map<uint32_t, std::optional<uint64_t>> numberOf;
-    const auto& r = run.ranges;
-    for (size_t i = 0; i < r.size(); ++i) {
-        auto [it, fresh] = numberOf.try_emplace(r.name[i]);
-        if (fresh && run.strings.contains(r.name[i])) {
-            const std::string name(run.strings.get(r.name[i]));
-            std::smatch m;
-            if (std::regex_match(name, m, re) && m.size() > 1) {
-                try {
-                    it->second = std::stoull(m[1].str());
-                } catch (...) {
-                }
-            }
-        }
-        if (it->second && !out.count(*it->second)) out[*it->second] = r.start_ns[i];
-    }
+    for (const auto& [step, span] : data::stepSpans(run, pattern)) out[step] = span.first;
     return out;
 }
 

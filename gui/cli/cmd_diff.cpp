@@ -2,6 +2,7 @@
 // Exit 0: no significant regression beyond the threshold; 1: regressions (listed); 2: error.
 #include "ArgParser.h"
 #include "Commands.h"
+#include "TextTable.h"
 
 #include "data/RunFile.h"
 #include "data/analysis/FlameTree.h"
@@ -16,7 +17,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 namespace ks::cli {
@@ -26,15 +26,9 @@ using namespace ks::data;
 
 // A run file read with only the columns the reports need, or any importable file.
 Result<Run> loadRun(const std::string& path, const std::vector<std::string>& columns) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{path + ": cannot open file"};
-    std::string head(kSniffBytes, '\0');
-    in.read(head.data(), std::streamsize(head.size()));
-    head.resize(size_t(in.gcount()));
-    if (!looksLikeHdf5(head)) return importFile(path);
     ReadOptions options;
     options.onlyColumns = columns;
-    return readRun(path, options);
+    return readOrImportRun(path, options);
 }
 
 std::string signedDuration(double ns) {
@@ -58,36 +52,6 @@ std::string percentChange(double a, double b) {
     return fixed(100.0 * (b - a) / a, "%+.1f %%");
 }
 
-size_t displayWidth(const std::string& s) {
-    size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xc0) != 0x80;
-    return n;
-}
-
-// Right-aligned columns, the last (the name) left as is.
-std::string renderTable(const std::vector<std::string>& header,
-                        const std::vector<std::vector<std::string>>& rows) {
-    std::vector<size_t> width(header.size());
-    for (size_t c = 0; c < header.size(); ++c) width[c] = displayWidth(header[c]);
-    for (const auto& r : rows)
-        for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], displayWidth(r[c]));
-    std::string out;
-    auto line = [&](const std::vector<std::string>& cells) {
-        for (size_t c = 0; c < cells.size(); ++c) {
-            const bool last = c + 1 == cells.size();
-            out += last ? cells[c]
-                        : std::string(width[c] - displayWidth(cells[c]), ' ') + cells[c] + "  ";
-        }
-        out += "\n";
-    };
-    line(header);
-    std::vector<std::string> rule;
-    for (size_t w : width) rule.push_back(std::string(w, '-'));
-    line(rule);
-    for (const auto& r : rows) line(r);
-    return out;
-}
-
 std::string diffTableText(const DiffTable& t, size_t limit) {
     std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < t.rows.size() && (limit == 0 || i < limit); ++i) {
@@ -101,9 +65,10 @@ std::string diffTableText(const DiffTable& t, size_t limit) {
              b ? formatDuration(r.b.median) : "-", fixed(r.medianRatio, "%.3f"),
              r.status == DiffRow::Matched ? pValueText(r.pValue) : "-", changeName(r), r.name});
     }
-    std::string out = renderTable({"ΔTotal", "Δ%", "Total A", "Total B", "Inst A", "Inst B",
-                                   "Med A", "Med B", "Med B/A", "p", "Change", "Name"},
-                                  rows);
+    std::string out = TextTable{{"ΔTotal", "Δ%", "Total A", "Total B", "Inst A", "Inst B", "Med A",
+                                 "Med B", "Med B/A", "p", "Change", "Name"},
+                                rows}
+                          .render();
     if (limit && t.rows.size() > limit)
         out += "  (" + std::to_string(t.rows.size() - limit) + " more rows; --limit 0 shows all)\n";
     return out;
@@ -118,9 +83,10 @@ std::string memoryText(const std::vector<MemoryDiffRow>& rows) {
                          r.countA ? fixed(r.gbpsA, "%.2f") : "-",
                          r.countB ? fixed(r.gbpsB, "%.2f") : "-",
                          percentChange(double(r.timeA), double(r.timeB)), r.kind});
-    return renderTable({"Count A", "Count B", "Bytes A", "Bytes B", "Time A", "Time B", "GB/s A",
-                        "GB/s B", "ΔTime", "Operation"},
-                       cells);
+    return TextTable{{"Count A", "Count B", "Bytes A", "Bytes B", "Time A", "Time B", "GB/s A",
+                      "GB/s B", "ΔTime", "Operation"},
+                     cells}
+        .render();
 }
 
 std::string totalLine(const char* what, int64_t a, int64_t b) {

@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <fstream>
 
 namespace ks::cli {
 namespace {
@@ -24,15 +23,9 @@ namespace {
 using namespace ks::data;
 
 Result<Run> loadAnyRun(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error{path + ": cannot open file"};
-    std::string head(kSniffBytes, '\0');
-    in.read(head.data(), std::streamsize(head.size()));
-    head.resize(size_t(in.gcount()));
-    if (!looksLikeHdf5(head)) return importFile(path);
     ReadOptions options;
     options.tensorData = false;
-    return readRun(path, options);
+    return readOrImportRun(path, options);
 }
 
 // A thread given by id or by name.
